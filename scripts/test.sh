@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python and Node dependencies, Debian's chromium)
+# and run every test layer: ruff, mypy, eslint/prettier, pytest, jest, galata.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/_env.sh
+
+if [ ! -x /usr/bin/chromium ]; then
+  step "Installing Debian's chromium (the UI tests drive it)"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+ensure_venv
+step "Installing Python dependencies and jupyter-blocks (editable)"
+# The labextension is built just below with jlpm, which the first install brings.
+SKIP_JUPYTER_BUILDER=1 pip install -q --disable-pip-version-check -e ".[test]"
+
+step "Installing Node dependencies and building the labextension"
+jlpm install >/dev/null
+jlpm build
+jupyter labextension develop --overwrite . >/dev/null
+jupyter server extension enable --sys-prefix jupyter_blocks >/dev/null
+
+step "Checking that both halves are installed and enabled"
+strip() { sed 's/\x1b\[[0-9;]*m//g'; }
+jupyter labextension list 2>&1 | strip | grep -E "jupyter-blocks v[^ ]+ enabled +OK"
+jupyter server extension list 2>&1 | strip | grep -E "jupyter_blocks enabled"
+jupyter server extension list 2>&1 | strip | grep -E "jupyter_blocks [^ ]+ OK"
+wheel_dir="$(mktemp -d)"
+pip wheel -q --disable-pip-version-check --no-deps -w "$wheel_dir" . 2>&1 | grep -v "is ignored" || true
+python scripts/check_wheel.py "$wheel_dir"/jupyter_blocks-*.whl
+rm -rf "$wheel_dir"
+
+step "Lint: ruff, ruff format, mypy, eslint, prettier"
+ruff check .
+ruff format --check .
+mypy
+jlpm lint:check
+
+step "pytest (server, real HTTP and SQLite)"
+pytest
+
+step "jest (frontend model)"
+jlpm test
+
+step "galata (JupyterLab in headless Chromium)"
+(cd ui-tests && jlpm install >/dev/null && jlpm playwright test)
+
+step "All test layers passed"

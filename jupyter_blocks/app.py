@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.serverapp import ServerApp
+from traitlets import Bool, Float, Int, TraitError, Type, Unicode, default, validate
 
 from .handlers import route_table
+from .indexer import TreeRules
+from .service import BlocksService
+from .store import BlockStore, SQLiteStore
+
+EVENTS_DIR = Path(__file__).parent / "events"
+BLOCKS_EVENT = "https://events.jupyter-blocks.org/jupyter_blocks/blocks/v1"
+CONTENTS_EVENT = "https://events.jupyter.org/jupyter_server/contents_service/v1"
+
+
+def default_db_path(root: str) -> str:
+    """One index file per server root, so two servers on different folders never see
+    each other's blocks."""
+    digest = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:16]
+    return os.path.join(jupyter_data_dir(), "jupyter_blocks", f"index-{digest}.sqlite")
 
 
 class BlocksExtension(ExtensionApp):
@@ -14,11 +39,126 @@ class BlocksExtension(ExtensionApp):
     # Other extensions (JupyterLab itself) must keep loading when ours is the entry point.
     load_other_extensions = True
 
+    db_path = Unicode(
+        "",
+        config=True,
+        help="""Path of the SQLite index file. Empty (the default) means one file per
+        server root under the Jupyter data directory: jupyter_blocks/index-<hash of the
+        root>.sqlite. The index is a cache: deleting it loses nothing, the next start
+        rebuilds it from the notebooks.""",
+    )
+    store_class = Type(
+        default_value=SQLiteStore,
+        klass=BlockStore,
+        config=True,
+        help="""The block store implementation (a subclass of
+        jupyter_blocks.store.BlockStore). The default keeps the index in SQLite.""",
+    )
+    max_notebook_size = Int(
+        100 * 2**20,
+        config=True,
+        help="""Notebooks larger than this many bytes are not indexed (they are listed
+        as skipped, with the reason, in the status endpoint).""",
+    )
+    watch_files = Bool(
+        True,
+        config=True,
+        help="""Watch the root for notebooks changed outside Jupyter (git, a terminal,
+        another editor). When False, or when watching is not possible, the root is
+        checked every poll_interval seconds instead.""",
+    )
+    poll_interval = Float(
+        60.0,
+        config=True,
+        help="""Seconds between two full checks of the root for changes made outside
+        Jupyter, when file watching is off or unavailable.""",
+    )
+    search_budget_ms = Int(
+        40,
+        config=True,
+        help="""Milliseconds a search may spend ranking matches. A query that matches
+        too much to rank in time answers with its first matches, unranked.""",
+    )
+
+    @validate("max_notebook_size", "search_budget_ms")
+    def _positive(self, proposal: dict[str, Any]) -> int:
+        value: int = proposal["value"]
+        if value <= 0:
+            raise TraitError(f"{proposal['trait'].name} must be positive, not {value}")
+        return value
+
+    @validate("poll_interval")
+    def _poll_interval_positive(self, proposal: dict[str, Any]) -> float:
+        value: float = proposal["value"]
+        if value <= 0:
+            raise TraitError(f"poll_interval must be positive, not {value}")
+        return value
+
+    @default("db_path")
+    def _default_db_path(self) -> str:
+        return default_db_path(self.root_dir)
+
+    @property
+    def server(self) -> ServerApp:
+        assert self.serverapp is not None, "the extension is not linked to a server"
+        return self.serverapp
+
+    @property
+    def events(self) -> EventLogger:
+        assert self.server.event_logger is not None
+        return self.server.event_logger
+
+    @property
+    def root_dir(self) -> str:
+        cm = self.server.contents_manager
+        return os.path.abspath(getattr(cm, "root_dir", None) or self.server.root_dir)
+
+    def initialize(self, argv: Any = None) -> None:
+        # Our event schema must exist before anything (the service) can emit on it.
+        self.events.register_event_schema(EVENTS_DIR / "blocks.yaml")
+        super().initialize()
+
     def initialize_settings(self) -> None:
-        self.log.debug("jupyter_blocks settings initialized")
+        cm = self.server.contents_manager
+        store_class: type[BlockStore] = self.store_class  # type: ignore[type-abstract]
+        rules = TreeRules(
+            root=self.root_dir,
+            allow_hidden=bool(getattr(cm, "allow_hidden", False)),
+            hide_globs=tuple(getattr(cm, "hide_globs", ())),
+        )
+        self.service = BlocksService(
+            store=store_class(self.db_path or default_db_path(rules.root), rules.root),
+            rules=rules,
+            max_size=self.max_notebook_size,
+            emit=self._emit,
+            # Created here, on the event loop's thread, which then owns its database.
+            notary=getattr(cm, "notary", None),
+            watch=self.watch_files,
+            poll_interval=self.poll_interval,
+            search_budget_ms=self.search_budget_ms,
+            log=self.log,
+        )
+        self.settings["jupyter_blocks"] = self.service
+        self.events.add_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)
+        # A server embedded without Jupyter's own start sequence (pytest-jupyter, some
+        # launchers) never calls the start hook below: start as soon as a loop runs.
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().create_task(self.service.start())
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())
 
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        # The first scan runs in the background: the server answers from the start.
+        await self.service.start()
+        self.log.info("jupyter_blocks: indexing %s into %s", self.root_dir, self.db_path)
+
     async def stop_extension(self) -> None:
-        self.log.debug("jupyter_blocks stopped")
+        self.events.remove_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)
+        await self.service.stop()
+
+    async def _on_contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        self.service.on_contents_event(data)
+
+    def _emit(self, data: dict[str, Any]) -> None:
+        self.events.emit(schema_id=BLOCKS_EVENT, data=data)

@@ -2,23 +2,62 @@
 
 Every handler derives from BlocksHandler: authenticated, and authorized as a read (GET)
 or write (POST) of the ``contents`` resource, since blocks are parts of notebooks.
+Errors are JSON ``{"message": ...}`` (APIHandler's format) with a sentence a user can act
+on: ``web.HTTPError(code, message)`` puts the sentence in ``message`` and keeps the HTTP
+reason phrase standard (a path in a status line could break its encoding).
 """
 
 from __future__ import annotations
+
+import json
+import re
+from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from . import __version__
+from .refs import is_block_id
+from .service import BlocksService
+from .store import Backlink
 
 API_PREFIX = "/api/blocks"
+ID_PATTERN = r"(?P<block_id>[^/]+)"
+MAX_RESOLVE = 500
+MAX_QUERY_CHARS = 1000
+MAX_SEARCH_LIMIT = 100
+SNIPPET_CHARS = 160
 
 
 class BlocksHandler(APIHandler):
     """Base of every jupyter-blocks endpoint."""
 
     auth_resource = "contents"
+
+    @property
+    def blocks(self) -> BlocksService:
+        service: BlocksService = self.settings["jupyter_blocks"]
+        return service
+
+    def json_body(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise web.HTTPError(400, "The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, "The request body must be a JSON object.")
+        return body
+
+    @staticmethod
+    def checked_id(block_id: str) -> str:
+        if not is_block_id(block_id):
+            raise web.HTTPError(
+                400,
+                f"{block_id[:80]!r} is not a block id: ids are 1 to 64 letters, "
+                "digits, '-' or '_'.",
+            )
+        return block_id
 
 
 class VersionHandler(BlocksHandler):
@@ -30,8 +69,145 @@ class VersionHandler(BlocksHandler):
         self.finish({"version": __version__})
 
 
+class StatusHandler(BlocksHandler):
+    """``GET /api/blocks/status``: what the index holds, its progress and its problems."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        status = await self.blocks.status()
+        self.finish({"version": __version__, **status})
+
+
+class BlockHandler(BlocksHandler):
+    """``GET /api/blocks/block/<id>``: one block, with its outputs and trust."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, block_id: str) -> None:
+        block = await self.blocks.block(self.checked_id(block_id))
+        if block is None:
+            raise web.HTTPError(
+                404,
+                f"No block has the id {block_id}: no notebook under the server "
+                "root holds a cell with it (yet).",
+            )
+        self.finish(block)
+
+
+class ResolveHandler(BlocksHandler):
+    """``POST /api/blocks/resolve`` with ``{"ids": [...]}``: many blocks in one trip.
+
+    A POST because the list can be long; it reads only (authorized as a read)."""
+
+    @web.authenticated
+    @authorized(action="read")
+    async def post(self) -> None:
+        ids = self.json_body().get("ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise web.HTTPError(400, 'Send {"ids": [...]}, a list of block ids.')
+        if len(ids) > MAX_RESOLVE:
+            raise web.HTTPError(400, f"At most {MAX_RESOLVE} ids per request; split the list.")
+        self.finish({"blocks": await self.blocks.resolve(ids)})
+
+
+class SearchHandler(BlocksHandler):
+    """``GET /api/blocks/search?q=<text>&limit=<n>``: blocks whose text matches."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        query = self.get_query_argument("q", "")
+        if len(query) > MAX_QUERY_CHARS:
+            raise web.HTTPError(
+                400, f"The query is too long: at most {MAX_QUERY_CHARS} characters."
+            )
+        try:
+            limit = int(self.get_query_argument("limit", "20"))
+        except ValueError:
+            raise web.HTTPError(400, "limit must be a whole number.") from None
+        limit = max(1, min(limit, MAX_SEARCH_LIMIT))
+        result = await self.blocks.search(query, limit)
+        self.finish(
+            {
+                "results": [
+                    {
+                        "id": hit.id,
+                        "path": hit.path,
+                        "index": hit.index,
+                        "cell_type": hit.cell_type,
+                        "snippet": _squash(hit.snippet),
+                    }
+                    for hit in result.hits
+                ],
+                "ranked": result.ranked,
+            }
+        )
+
+
+class BacklinksHandler(BlocksHandler):
+    """``GET /api/blocks/backlinks/<id>``: blocks that reference or embed a block."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, block_id: str) -> None:
+        block_id = self.checked_id(block_id)
+        links = await self.blocks.backlinks(block_id)
+        self.finish({"id": block_id, "backlinks": [backlink_json(b, block_id) for b in links]})
+
+
+class NotebookBacklinksHandler(BlocksHandler):
+    """``GET /api/blocks/notebook-backlinks?path=<path>``: blocks that reference any
+    block of a notebook, or link the notebook with ``[[path]]``."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", "")
+        if not path:
+            raise web.HTTPError(400, "Give the notebook's path: ?path=folder/name.ipynb")
+        links = await self.blocks.notebook_backlinks(path)
+        if links is None:
+            raise web.HTTPError(
+                404,
+                f"No indexed notebook at {path[:200]}: check the path (relative to "
+                "the server root) or the skipped files in /api/blocks/status.",
+            )
+        self.finish({"path": path, "backlinks": [backlink_json(b, None) for b in links]})
+
+
+def backlink_json(link: Backlink, target: str | None) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "path": link.path,
+        "index": link.index,
+        "kind": link.kind,
+        "snippet": snippet_around(link.source, target),
+    }
+
+
+def snippet_around(source: str, target: str | None) -> str:
+    """A one-line excerpt of ``source`` centred on where it names ``target`` (or on its
+    first reference when no target is given)."""
+    found = [source.find(f"(({target}))")] if target else [source.find("(("), source.find("[[")]
+    at = min((i for i in found if i >= 0), default=0)
+    start = max(0, at - SNIPPET_CHARS // 2)
+    text = _squash(source[start : start + SNIPPET_CHARS])
+    return ("…" if start else "") + text + ("…" if start + SNIPPET_CHARS < len(source) else "")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def route_table() -> list[tuple[str, type[BlocksHandler]]]:
     """Every route of the extension (the authorization tests walk this list)."""
     return [
         (f"{API_PREFIX}/version", VersionHandler),
+        (f"{API_PREFIX}/status", StatusHandler),
+        (f"{API_PREFIX}/block/{ID_PATTERN}", BlockHandler),
+        (f"{API_PREFIX}/resolve", ResolveHandler),
+        (f"{API_PREFIX}/search", SearchHandler),
+        (f"{API_PREFIX}/backlinks/{ID_PATTERN}", BacklinksHandler),
+        (f"{API_PREFIX}/notebook-backlinks", NotebookBacklinksHandler),
     ]

@@ -1,0 +1,199 @@
+"""Keeping the store equal to the notebooks on disk: walking the tree, and (re)indexing
+what changed. Everything here is blocking and runs on the service's writer thread.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .notebook import Skip, read_notebook_file
+from .store import BlockStore, FileState, NotebookRow
+
+# Folders never indexed, even when hidden files are allowed: tool caches, version
+# control, dependencies. Virtual environments are recognised by their pyvenv.cfg.
+ALWAYS_SKIPPED = frozenset(
+    {
+        ".ipynb_checkpoints",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".Trash",
+        "__pycache__",
+        "node_modules",
+        "site-packages",
+    }
+)
+BATCH = 64  # notebooks per write transaction during a scan
+
+
+@dataclass
+class Change:
+    """What an indexing step changed: notebook paths and block ids."""
+
+    paths: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.paths or self.ids)
+
+    def update(self, other: Change) -> None:
+        self.paths |= other.paths
+        self.ids |= other.ids
+
+
+@dataclass(frozen=True)
+class TreeRules:
+    """Which files under the root are notebooks the server would serve."""
+
+    root: str
+    allow_hidden: bool = False
+    hide_globs: tuple[str, ...] = ()
+
+    def hides(self, name: str) -> bool:
+        if name in ALWAYS_SKIPPED:
+            return True
+        if name.startswith(".") and not self.allow_hidden:
+            return True
+        return any(fnmatch.fnmatch(name, glob) for glob in self.hide_globs)
+
+    def os_path(self, path: str) -> str:
+        return os.path.join(self.root, *path.split("/")) if path else self.root
+
+    def allows(self, path: str) -> bool:
+        """Whether a root-relative path may be indexed: no hidden part, and no symlink
+        leading out of the root."""
+        parts = path.split("/")
+        if not path or any(p in ("", ".", "..") or self.hides(p) for p in parts):
+            return False
+        real = os.path.realpath(self.os_path(path))
+        root = os.path.realpath(self.root)
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+    def walk(self, under: str = "") -> Iterator[tuple[str, FileState]]:
+        """Every notebook under ``under`` (root-relative), with its state. Symlinked
+        folders are not followed (no loops, no escape); symlinked files are indexed
+        only when they point inside the root."""
+        stack = [under]
+        while stack:
+            rel_dir = stack.pop()
+            try:
+                entries = list(os.scandir(self.os_path(rel_dir)))
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                if self.hides(name):
+                    continue
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                            stack.append(rel)
+                        continue
+                    if not name.endswith(".ipynb"):
+                        continue
+                    if entry.is_symlink() and not self.allows(rel):
+                        continue
+                    if not entry.is_file():
+                        continue
+                    st = entry.stat()
+                except OSError:
+                    continue
+                yield rel, FileState(st.st_mtime_ns, st.st_size)
+
+
+class Indexer:
+    """Reads notebooks and writes what they hold to the store."""
+
+    def __init__(
+        self,
+        store: BlockStore,
+        rules: TreeRules,
+        max_size: int,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self.max_size = max_size
+        self.log = log or logging.getLogger(__name__)
+
+    def plan(self, under: str = "") -> tuple[list[tuple[str, FileState]], list[str]]:
+        """What differs between the files under ``under`` and the index: the files to
+        (re)index, oldest first (so an original is indexed before its copies), and the
+        paths the index holds that are gone."""
+        on_disk = dict(self.rules.walk(under))
+        known = self.store.file_states()
+        if under:
+            prefix = under.rstrip("/") + "/"
+            known = {p: s for p, s in known.items() if p.startswith(prefix)}
+        stale = [(p, s) for p, s in on_disk.items() if known.get(p) != s]
+        stale.sort(key=lambda item: (item[1].mtime_ns, item[0]))
+        gone = sorted(p for p in known if p not in on_disk)
+        return stale, gone
+
+    def index(self, files: list[tuple[str, FileState]]) -> Change:
+        """Read and store these notebooks (a skipped one is recorded with its reason)."""
+        change = Change()
+        rows: list[NotebookRow] = []
+        for path, state in files:
+            try:
+                rows.append(
+                    read_notebook_file(self.rules.os_path(path), path, state, self.max_size)
+                )
+            except Skip as skip:
+                self.log.info("jupyter-blocks skipped %s: %s", path, skip)
+                self.store.put_skipped(path, state, str(skip))
+                change.paths.add(path)
+        if rows:
+            change.ids.update(self.store.put_notebooks(rows))
+            change.paths.update(row.path for row in rows)
+        return change
+
+    def remove(self, paths: list[str]) -> Change:
+        if not paths:
+            return Change()
+        return Change(set(paths), set(self.store.remove_notebooks(paths)))
+
+    def refresh(self, path: str) -> Change:
+        """Bring one path up to date: a notebook, a folder, or something now gone."""
+        path = path.strip("/")
+        if path and not self.rules.allows(path):
+            # Hidden now (or never allowed): whatever the index holds there goes.
+            return self.remove(self._known_under(path))
+        os_path = self.rules.os_path(path)
+        if os.path.isdir(os_path):
+            stale, gone = self.plan(path)
+            change = self.remove(gone)
+            for start in range(0, len(stale), BATCH):
+                change.update(self.index(stale[start : start + BATCH]))
+            return change
+        if path.endswith(".ipynb") and os.path.isfile(os_path):
+            st = os.stat(os_path)
+            state = FileState(st.st_mtime_ns, st.st_size)
+            if self.store.file_state(path) == state:
+                return Change()
+            return self.index([(path, state)])
+        return self.remove(self._known_under(path))
+
+    def rename(self, old: str, new: str) -> Change:
+        """A move reported by Jupyter: blocks keep their identity and first-seen order."""
+        old, new = old.strip("/"), new.strip("/")
+        moved = self.store.rename_notebook(old, new) if self.rules.allows(new) else 0
+        change = Change({old, new}, set())
+        if not moved:
+            change.update(self.refresh(old))
+        change.update(self.refresh(new))
+        return change
+
+    def _known_under(self, path: str) -> list[str]:
+        return self.store.paths_under(path) if path else list(self.store.file_states())

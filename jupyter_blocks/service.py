@@ -1,0 +1,385 @@
+"""The running index: a first scan in the background, then every change (from Jupyter's
+contents events and from a file watcher) applied as it comes; and the reads the REST
+handlers serve. All blocking work runs off the event loop: writes on one writer thread,
+reads on a small pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal, TypeVar
+
+from nbformat.sign import NotebookNotary
+from watchfiles import Change as WatchChange
+from watchfiles import awatch
+
+from .cells import NotebookContent, NotebookReader
+from .indexer import BATCH, Change, Indexer, TreeRules
+from .notebook import normalize_path
+from .refs import is_block_id
+from .store import Backlink, Block, BlockStore, SearchResult
+
+T = TypeVar("T")
+State = Literal["starting", "indexing", "ready"]
+Emit = Callable[[dict[str, Any]], None]
+
+MAX_EVENT_IDS = 500  # past this, an event says "truncated" and clients refresh all
+PROGRESS_EVERY = 0.5  # seconds between progress events during a scan
+LIST_LIMIT = 500  # skipped files and duplicates listed in status
+
+
+class BlocksService:
+    """The index of one server root, kept current, and its queries."""
+
+    def __init__(
+        self,
+        *,
+        store: BlockStore,
+        rules: TreeRules,
+        max_size: int,
+        emit: Emit,
+        notary: NotebookNotary | None = None,
+        watch: bool = True,
+        poll_interval: float = 60.0,
+        search_budget_ms: int = 40,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self.log = log or logging.getLogger(__name__)
+        self.indexer = Indexer(store, rules, max_size, self.log)
+        self.reader = NotebookReader(max_size)
+        self.notary = notary
+        self.watch = watch
+        self.poll_interval = poll_interval
+        self.search_budget_ms = search_budget_ms
+        self._emit = emit
+        self.state: State = "starting"
+        self.done = 0
+        self.total = 0
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-writer")
+        self._readers = ThreadPoolExecutor(4, thread_name_prefix="jupyter-blocks-reader")
+        self._opened = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        # Ordered set of (source path of a rename or None, path) waiting to be applied.
+        self._pending: dict[tuple[str | None, str], None] = {}
+        self._in_flight = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._trust: dict[tuple[str, str], bool] = {}
+        self._event_loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open the store and start the first scan and the watcher (once)."""
+        if self._event_loop is not None:
+            return
+        self._event_loop = asyncio.get_running_loop()
+        await self._in_writer(self.store.open)
+        self._opened.set()
+        self._tasks = [
+            asyncio.create_task(self._scan_then_watch(), name="jupyter-blocks-scan"),
+            asyncio.create_task(self._consume(), name="jupyter-blocks-updates"),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._opened.is_set():
+            with contextlib.suppress(Exception):
+                await self._in_writer(self.store.close)
+        self._writer.shutdown(wait=False, cancel_futures=True)
+        self._readers.shutdown(wait=False, cancel_futures=True)
+
+    async def wait_until_idle(self) -> None:
+        """Return once the first scan is done and no change is waiting (for tests and
+        the command line)."""
+        while True:
+            await self._idle.wait()
+            if not self._pending and not self._in_flight and self.state == "ready":
+                return
+            self._idle.clear()
+
+    # -- changes -----------------------------------------------------------------------
+    def on_contents_event(self, data: dict[str, Any]) -> None:
+        """A contents_service/v1 event: queue the paths it touched."""
+        action, path = data.get("action"), data.get("path")
+        if not isinstance(path, str) or action not in (
+            "save",
+            "create",
+            "upload",
+            "copy",
+            "rename",
+            "delete",
+        ):
+            return
+        source = data.get("source_path") if action == "rename" else None
+        self.enqueue(path, rename_from=source if isinstance(source, str) else None)
+
+    def enqueue(self, path: str, rename_from: str | None = None) -> None:
+        self._pending[(rename_from, path.strip("/"))] = None
+        self._idle.clear()
+        self._wake.set()
+
+    async def _consume(self) -> None:
+        while True:
+            if not self._pending:
+                self._idle.set()
+            await self._wake.wait()
+            self._wake.clear()
+            items = list(self._pending)
+            self._pending.clear()
+            self._in_flight = len(items)
+            try:
+                change = await self._in_writer(self._apply, items)
+            except Exception:
+                self.log.exception("jupyter-blocks could not apply changes to %s", items)
+                change = Change()
+            finally:
+                self._in_flight = 0
+            self._emit_change(change)
+
+    def _apply(self, items: list[tuple[str | None, str]]) -> Change:
+        change = Change()
+        for source, path in items:
+            try:
+                if source is not None:
+                    change.update(self.indexer.rename(source, path))
+                else:
+                    change.update(self.indexer.refresh(path))
+            except Exception:
+                self.log.exception("jupyter-blocks could not index %s", path)
+        return change
+
+    async def _scan_then_watch(self) -> None:
+        await self._scan()
+        if self.watch:
+            await self._watch()
+        else:
+            await self._poll()
+
+    async def _scan(self) -> None:
+        """Bring the index up to date with the whole tree, in batches (so that saves
+        made meanwhile are applied between them, and progress is visible)."""
+        self.state = "indexing"
+        started = time.monotonic()
+        stale, gone = await self._in_writer(self.indexer.plan)
+        self.done, self.total = 0, len(stale)
+        self._emit_progress()
+        self._emit_change(await self._in_writer(self.indexer.remove, gone))
+        last_progress = time.monotonic()
+        for start in range(0, len(stale), BATCH):
+            batch = stale[start : start + BATCH]
+            self._emit_change(await self._in_writer(self.indexer.index, batch))
+            self.done += len(batch)
+            if time.monotonic() - last_progress >= PROGRESS_EVERY:
+                last_progress = time.monotonic()
+                self._emit_progress()
+        self.state = "ready"
+        self._emit({"action": "ready", "done": self.done, "total": self.total})
+        self._idle.set()
+        self.log.info(
+            "jupyter-blocks indexed %d changed notebooks under %s in %.1fs",
+            self.total,
+            self.rules.root,
+            time.monotonic() - started,
+        )
+
+    async def _watch(self) -> None:
+        root = self.rules.root
+        try:
+            async for changes in awatch(
+                root,
+                watch_filter=self._watch_filter,
+                stop_event=self._stop,
+                debounce=200,
+                step=50,
+                recursive=True,
+                ignore_permission_denied=True,
+            ):
+                for _, os_path in changes:
+                    self.enqueue(self._relative(os_path))
+        except Exception as error:
+            self.log.warning(
+                "jupyter-blocks cannot watch %s for changes (%s); checking every %.0fs",
+                root,
+                error,
+                self.poll_interval,
+            )
+            await self._poll()
+
+    def _relative(self, os_path: str) -> str:
+        return os.path.relpath(os_path, self.rules.root).replace(os.sep, "/")
+
+    def _watch_filter(self, change: WatchChange, os_path: str) -> bool:
+        rel = self._relative(os_path)
+        if any(self.rules.hides(part) for part in rel.split("/")):
+            return False
+        # Notebooks, and folders (a folder moved or deleted carries its notebooks).
+        return os_path.endswith(".ipynb") or not os.path.isfile(os_path)
+
+    async def _poll(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.poll_interval)
+            if not self._stop.is_set():
+                self.enqueue("")
+
+    # -- events ------------------------------------------------------------------------
+    def _emit_progress(self) -> None:
+        self._emit({"action": "progress", "done": self.done, "total": self.total})
+
+    def _emit_change(self, change: Change) -> None:
+        if not change:
+            return
+        ids = sorted(change.ids)
+        self._emit(
+            {
+                "action": "changed",
+                "paths": sorted(change.paths)[:MAX_EVENT_IDS],
+                "ids": ids[:MAX_EVENT_IDS],
+                "truncated": len(ids) > MAX_EVENT_IDS or len(change.paths) > MAX_EVENT_IDS,
+            }
+        )
+
+    # -- reads -------------------------------------------------------------------------
+    async def status(self) -> dict[str, Any]:
+        counts, skipped, duplicates = await asyncio.gather(
+            self._read(self.store.counts),
+            self._read(self.store.skipped),
+            self._read(self.store.duplicates, LIST_LIMIT),
+        )
+        return {
+            "state": self.state,
+            "notebooks": counts.notebooks,
+            "blocks": counts.blocks,
+            "references": counts.references,
+            "pending": len(self._pending) + self._in_flight + (self.total - self.done),
+            "progress": {"done": self.done, "total": self.total},
+            "skipped": [{"path": p, "reason": r} for p, r in skipped[:LIST_LIMIT]],
+            "skipped_total": len(skipped),
+            "duplicates": [
+                {"path": d.path, "original": d.original, "count": d.count} for d in duplicates
+            ],
+        }
+
+    async def resolve(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Every id's block as served (None when unknown), in one pass."""
+        valid = [i for i in ids if is_block_id(i)]
+        blocks = await self._read(self.store.get_blocks, valid) if valid else {}
+        served = await self._read(self._with_content, list(blocks.values()))
+        result: dict[str, dict[str, Any] | None] = dict.fromkeys(ids)
+        for item in served:
+            item["trusted"] = self._is_trusted(item.pop("_signature"), item["path"])
+            result[item["id"]] = item
+        return result
+
+    async def block(self, block_id: str) -> dict[str, Any] | None:
+        return (await self.resolve([block_id]))[block_id]
+
+    async def search(self, query: str, limit: int) -> SearchResult:
+        return await self._read(self.store.search, query, limit, self.search_budget_ms)
+
+    async def backlinks(self, block_id: str) -> list[Backlink]:
+        return await self._read(self.store.backlinks, block_id)
+
+    async def notebook_backlinks(self, path: str) -> list[Backlink] | None:
+        """Backlinks of a notebook, or None when the index does not hold it."""
+        path = normalize_path(path)
+
+        def query() -> list[Backlink] | None:
+            if self.store.file_state(path) is None:
+                return None
+            targets = [path]
+            name = path.rsplit("/", 1)[-1]
+            if name != path and self.store.notebook_paths_named(name) == [path]:
+                targets.append(name)  # a bare [[name.ipynb]] that only this one answers
+            return self.store.notebook_backlinks(path, targets)
+
+        return await self._read(query)
+
+    def _with_content(self, blocks: list[Block]) -> list[dict[str, Any]]:
+        """Blocks as served, with outputs read from their files (reader thread)."""
+        served: list[dict[str, Any]] = []
+        for block in blocks:
+            content: NotebookContent | None = None
+            if not block.deleted:
+                if not self.rules.allows(block.path):
+                    # The file was hidden or swapped for a symlink out of the root since
+                    # it was indexed: serve nothing from it, and let the index catch up.
+                    self._loop_call(self.enqueue, block.path)
+                    continue
+                content = self.reader.read(self.rules.os_path(block.path))
+            cell = content.cell(block.id, block.index) if content else None
+            signature = (
+                self.reader.signature(content, self.notary)
+                if content is not None and self.notary is not None
+                else None
+            )
+            served.append(block_json(block, cell, signature))
+        return served
+
+    def _is_trusted(self, signature: str | None, path: str) -> bool:
+        """Whether this user trusts the notebook, by Jupyter's own signatures (never a
+        flag read from the file). Runs on the event loop, which owns the notary's DB."""
+        if not signature or self.notary is None:
+            return False
+        key = (path, signature)
+        if key not in self._trust:
+            try:
+                self._trust[key] = bool(
+                    self.notary.store.check_signature(signature, self.notary.algorithm)
+                )
+            except Exception:
+                self._trust[key] = False
+        return self._trust[key]
+
+    # -- threads -----------------------------------------------------------------------
+    async def _in_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        await self._opened.wait()
+        return await asyncio.get_running_loop().run_in_executor(self._readers, fn, *args)
+
+    def _loop_call(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` on the event loop (from a worker thread)."""
+        if self._event_loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self._event_loop.call_soon_threadsafe(fn, *args)
+
+
+def block_json(block: Block, cell: dict[str, Any] | None, signature: str | None) -> dict[str, Any]:
+    """The REST shape of a block. Content comes from the file when the cell is there
+    (the freshest), else from the index (a tombstone keeps its last known source)."""
+    cell = cell or {}
+    cell_type = cell.get("cell_type", block.cell_type)
+    source = cell.get("source", block.source)
+    if isinstance(source, list):
+        source = "".join(s for s in source if isinstance(s, str))
+    outputs = cell.get("outputs") if cell_type == "code" else None
+    attachments = cell.get("attachments")
+    return {
+        "id": block.id,
+        "path": block.path,
+        "index": block.index,
+        "cell_type": cell_type,
+        "source": source if isinstance(source, str) else block.source,
+        "outputs": outputs if isinstance(outputs, list) else [],
+        "execution_count": cell.get("execution_count") if cell_type == "code" else None,
+        "attachments": attachments if isinstance(attachments, dict) else {},
+        "trusted": False,
+        "deleted": block.deleted,
+        "_signature": signature,
+    }

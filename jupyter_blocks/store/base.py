@@ -1,0 +1,196 @@
+"""The interface every block store implements, and the records it holds.
+
+The indexer and the handlers only talk to ``BlockStore``; SQLite is the default
+implementation, and another (PostgreSQL) can be added without touching them.
+
+Writes happen on one thread at a time (the indexer's writer); reads may come from any
+thread, concurrently with a write.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Literal
+
+CellType = Literal["markdown", "code", "raw"]
+LinkKind = Literal["ref", "embed", "notebook"]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """One reference written in a markdown cell: to a block id, or to a notebook path."""
+
+    kind: LinkKind
+    target: str
+    facet: str | None = None
+
+
+@dataclass(slots=True)
+class BlockRow:
+    """One cell of a notebook, as the index keeps it."""
+
+    index: int
+    id: str | None
+    cell_type: str
+    source: str
+    links: list[LinkRow] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class NotebookRow:
+    """One indexed notebook: where it is, what version of the file was read, its cells."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    blocks: list[BlockRow]
+    nbformat: int = 4
+    nbformat_minor: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What the index saw of a file last time (to tell whether it changed)."""
+
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block as served: its place and content (outputs are read from the file)."""
+
+    id: str | None
+    path: str
+    index: int
+    cell_type: str
+    source: str
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Backlink:
+    """A block that references (or embeds, or links the notebook of) a target."""
+
+    id: str | None
+    path: str
+    index: int
+    kind: LinkKind
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: str | None
+    path: str
+    index: int
+    cell_type: str
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[SearchHit]
+    # False when the query matched too much to rank in time: the hits are then the first
+    # matches found, not the best ones.
+    ranked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A notebook whose cell ids were first seen in another one (a copy)."""
+
+    path: str
+    original: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    notebooks: int
+    blocks: int
+    references: int
+
+
+class BlockStore(ABC):
+    """Where the index lives. Implementations must be safe for one writer thread plus
+    any number of reader threads."""
+
+    def __init__(self, location: str, root: str) -> None:
+        self.location = location
+        self.root = root
+
+    # -- lifecycle -----------------------------------------------------------------
+    @abstractmethod
+    def open(self) -> None:
+        """Create or migrate the index; rebuilds it empty when its schema changed."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- writes (indexer thread) -----------------------------------------------------
+    @abstractmethod
+    def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
+        """Replace the blocks of each notebook; returns the ids whose block changed."""
+
+    @abstractmethod
+    def remove_notebooks(self, paths: list[str]) -> list[str]:
+        """Forget these notebooks, leaving tombstones; returns the ids removed."""
+
+    @abstractmethod
+    def rename_notebook(self, old: str, new: str) -> int:
+        """Move a notebook (or a folder of them, when ``old`` is a folder) in the index;
+        returns how many notebooks moved."""
+
+    @abstractmethod
+    def put_skipped(self, path: str, state: FileState, reason: str) -> None:
+        """Record that a file could not be indexed, and why (its blocks are removed)."""
+
+    # -- reads (any thread) -----------------------------------------------------------
+    @abstractmethod
+    def file_states(self) -> dict[str, FileState]:
+        """Every notebook or skipped file the index knows, with the state it saw."""
+
+    @abstractmethod
+    def file_state(self, path: str) -> FileState | None: ...
+
+    @abstractmethod
+    def paths_under(self, path: str) -> list[str]:
+        """Known files at ``path`` or under it when it is a folder."""
+
+    @abstractmethod
+    def get_blocks(self, ids: list[str]) -> dict[str, Block]:
+        """The block each id resolves to (the first indexed when duplicated), else its
+        tombstone (``deleted=True``); unknown ids are left out."""
+
+    @abstractmethod
+    def block_at(self, path: str, index: int) -> Block | None: ...
+
+    @abstractmethod
+    def notebook_blocks(self, path: str) -> list[Block]: ...
+
+    @abstractmethod
+    def backlinks(self, block_id: str) -> list[Backlink]: ...
+
+    @abstractmethod
+    def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
+        """References to any block of ``path``, and notebook links whose target is one
+        of ``link_targets`` (the spellings that resolve to ``path``)."""
+
+    @abstractmethod
+    def search(self, query: str, limit: int, budget_ms: int) -> SearchResult: ...
+
+    @abstractmethod
+    def counts(self) -> Counts: ...
+
+    @abstractmethod
+    def skipped(self) -> list[tuple[str, str]]:
+        """``(path, reason)`` of every file that could not be indexed."""
+
+    @abstractmethod
+    def duplicates(self, limit: int) -> list[Duplicate]: ...
+
+    @abstractmethod
+    def notebook_paths_named(self, name: str) -> list[str]:
+        """Indexed notebooks whose file name is ``name`` (to resolve ``[[name.ipynb]]``)."""

@@ -1,0 +1,565 @@
+"""The default block store: one SQLite file, WAL mode, FTS5 over block text.
+
+One writer connection (used by the indexer's single writer thread) and one read-only
+connection per reader thread; WAL lets readers run while the writer commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Container, Iterable, Iterator
+
+from .base import (
+    Backlink,
+    Block,
+    BlockRow,
+    BlockStore,
+    Counts,
+    Duplicate,
+    FileState,
+    NotebookRow,
+    SearchHit,
+    SearchResult,
+)
+
+# Bump when the schema or what the indexer extracts changes: the index is rebuilt.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Every file the index has looked at; skipped is NULL for indexed notebooks.
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    skipped TEXT
+);
+CREATE TABLE blocks (
+    rowid INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    id TEXT,
+    cell_type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    -- Order in which the id was first seen: a duplicated id resolves to the lowest.
+    first_seen INTEGER NOT NULL
+);
+CREATE INDEX blocks_by_path ON blocks (path, idx);
+CREATE INDEX blocks_by_id ON blocks (id, first_seen) WHERE id IS NOT NULL;
+CREATE TABLE links (
+    block INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    facet TEXT
+);
+CREATE INDEX links_by_target ON links (target, kind);
+CREATE INDEX links_by_block ON links (block);
+-- The last known state of blocks whose id disappeared, so references can say so.
+CREATE TABLE tombstones (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    cell_type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    deleted_at REAL NOT NULL
+);
+CREATE VIRTUAL TABLE blocks_fts USING fts5 (
+    source, path,
+    content = 'blocks', content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3'
+);
+CREATE TRIGGER blocks_ai AFTER INSERT ON blocks BEGIN
+    INSERT INTO blocks_fts (rowid, source, path) VALUES (new.rowid, new.source, new.path);
+END;
+CREATE TRIGGER blocks_ad AFTER DELETE ON blocks BEGIN
+    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
+    VALUES ('delete', old.rowid, old.source, old.path);
+    DELETE FROM links WHERE block = old.rowid;
+END;
+CREATE TRIGGER blocks_au AFTER UPDATE OF source, path ON blocks BEGIN
+    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
+    VALUES ('delete', old.rowid, old.source, old.path);
+    INSERT INTO blocks_fts (rowid, source, path) VALUES (new.rowid, new.source, new.path);
+END;
+"""
+
+_BLOCK_COLUMNS = "id, path, idx, cell_type, source"
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+# Whole-query limits that keep a pathological query cheap to even build.
+MAX_QUERY_TERMS = 12
+_CHUNK = 400  # ids per IN (...) clause, under SQLite's variable limit
+
+
+class SQLiteStore(BlockStore):
+    """Block index in a single SQLite file."""
+
+    def __init__(self, location: str, root: str) -> None:
+        super().__init__(location, root)
+        self._writer: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._next_seen = 0
+        # Bumped after every committed write; cached aggregates are keyed by it.
+        self._generation = 0
+        self._cache: dict[str, tuple[int, object]] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def open(self) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(self.location)), exist_ok=True)
+        try:
+            con = self._connect()
+            if not self._is_current(con):
+                con.close()
+                self._delete_files()
+                con = self._connect()
+                con.executescript(_SCHEMA)
+                with con:
+                    con.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)",
+                        [("schema_version", str(SCHEMA_VERSION)), ("root", self.root)],
+                    )
+        except sqlite3.DatabaseError:
+            # Not a database (or corrupt): the index is a cache, so start again.
+            self._delete_files()
+            con = self._connect()
+            con.executescript(_SCHEMA)
+            with con:
+                con.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [("schema_version", str(SCHEMA_VERSION)), ("root", self.root)],
+                )
+        self._writer = con
+        self._next_seen = (
+            1
+            + con.execute(
+                "SELECT max(coalesce((SELECT max(first_seen) FROM blocks), 0),"
+                " coalesce((SELECT max(first_seen) FROM tombstones), 0))"
+            ).fetchone()[0]
+        )
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for con in self._readers:
+                with contextlib.suppress(sqlite3.Error):
+                    con.close()
+            self._readers.clear()
+        if self._writer is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._writer.execute("PRAGMA optimize")
+                self._writer.close()
+            self._writer = None
+
+    def _connect(self, readonly: bool = False) -> sqlite3.Connection:
+        con = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA busy_timeout = 10000")
+        if readonly:
+            con.execute("PRAGMA query_only = 1")
+        else:
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA synchronous = NORMAL")
+        return con
+
+    def _is_current(self, con: sqlite3.Connection) -> bool:
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError:
+            return False
+        return meta.get("schema_version") == str(SCHEMA_VERSION) and meta.get("root") == self.root
+
+    def _delete_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.location + suffix)
+
+    def _reader(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = self._connect(readonly=True)
+            self._local.con = con
+            with self._readers_lock:
+                self._readers.append(con)
+        return con
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        con = self._writer
+        if con is None:
+            raise RuntimeError("the block store is not open")
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        self._generation += 1
+
+    def _cached(self, key: str, compute):  # type: ignore[no-untyped-def]
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == self._generation:
+            return hit[1]
+        generation = self._generation
+        value = compute()
+        self._cache[key] = (generation, value)
+        return value
+
+    # -- writes ------------------------------------------------------------------------
+    def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
+        changed: list[str] = []
+        with self._write() as con:
+            for nb in notebooks:
+                changed.extend(self._put_notebook(con, nb))
+                con.execute(
+                    "INSERT OR REPLACE INTO files (path, mtime_ns, size, skipped)"
+                    " VALUES (?, ?, ?, NULL)",
+                    (nb.path, nb.mtime_ns, nb.size),
+                )
+        return changed
+
+    def _put_notebook(self, con: sqlite3.Connection, nb: NotebookRow) -> list[str]:
+        """Apply a notebook's new cells as a diff, so that an edit to one cell touches one
+        row (and keeps the first-seen order of every id)."""
+        old: dict[tuple[str, object], tuple[int, int, str, str, str | None]] = {}
+        for rowid, idx, bid, ctype, source in con.execute(
+            "SELECT rowid, idx, id, cell_type, source FROM blocks WHERE path = ?", (nb.path,)
+        ):
+            old[_block_key(old, bid, idx)] = (rowid, idx, ctype, source, bid)
+        changed: list[str] = []
+        new_keys: dict[tuple[str, object], None] = {}
+        for block in nb.blocks:
+            key = _block_key(new_keys, block.id, block.index)
+            new_keys[key] = None
+            previous = old.pop(key, None)
+            if previous is None:
+                rowid = self._insert_block(con, nb.path, block)
+                self._insert_links(con, rowid, block)
+                if block.id:
+                    changed.append(block.id)
+                continue
+            rowid, idx, ctype, source, _ = previous
+            if (idx, ctype, source) == (block.index, block.cell_type, block.source):
+                continue
+            con.execute(
+                "UPDATE blocks SET idx = ?, cell_type = ?, source = ? WHERE rowid = ?",
+                (block.index, block.cell_type, block.source, rowid),
+            )
+            if source != block.source:
+                con.execute("DELETE FROM links WHERE block = ?", (rowid,))
+                self._insert_links(con, rowid, block)
+            if block.id:
+                changed.append(block.id)
+        for rowid, _idx, _ctype, _source, bid in old.values():
+            self._bury(con, rowid)
+            if bid:
+                changed.append(bid)
+        return changed
+
+    def _insert_block(self, con: sqlite3.Connection, path: str, block: BlockRow) -> int:
+        first_seen = None
+        if block.id:
+            # A block coming back (undo, git revert, a move seen as delete + create)
+            # takes its old place in the first-seen order, and its tombstone goes.
+            row = con.execute(
+                "DELETE FROM tombstones WHERE id = ? RETURNING first_seen", (block.id,)
+            ).fetchone()
+            if row is not None:
+                first_seen = row[0]
+        if first_seen is None:
+            first_seen = self._next_seen
+            self._next_seen += 1
+        cur = con.execute(
+            "INSERT INTO blocks (path, idx, id, cell_type, source, first_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (path, block.index, block.id, block.cell_type, block.source, first_seen),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    @staticmethod
+    def _insert_links(con: sqlite3.Connection, rowid: int, block: BlockRow) -> None:
+        if block.links:
+            con.executemany(
+                "INSERT INTO links (block, kind, target, facet) VALUES (?, ?, ?, ?)",
+                [(rowid, link.kind, link.target, link.facet) for link in block.links],
+            )
+
+    @staticmethod
+    def _bury(con: sqlite3.Connection, rowid: int) -> None:
+        """Delete a block row, leaving a tombstone for its id."""
+        con.execute(
+            "INSERT OR REPLACE INTO tombstones"
+            " (id, path, idx, cell_type, source, first_seen, deleted_at)"
+            " SELECT id, path, idx, cell_type, source, first_seen, ? FROM blocks"
+            " WHERE rowid = ? AND id IS NOT NULL",
+            (time.time(), rowid),
+        )
+        con.execute("DELETE FROM blocks WHERE rowid = ?", (rowid,))
+
+    def _remove_blocks_of(self, con: sqlite3.Connection, path: str) -> list[str]:
+        rows = con.execute("SELECT rowid, id FROM blocks WHERE path = ?", (path,)).fetchall()
+        for rowid, _ in rows:
+            self._bury(con, rowid)
+        return [bid for _, bid in rows if bid]
+
+    def remove_notebooks(self, paths: list[str]) -> list[str]:
+        removed: list[str] = []
+        with self._write() as con:
+            for path in paths:
+                removed.extend(self._remove_blocks_of(con, path))
+                con.execute("DELETE FROM files WHERE path = ?", (path,))
+        return removed
+
+    def rename_notebook(self, old: str, new: str) -> int:
+        moves: list[tuple[str, str]] = []
+        con = self._reader()
+        if con.execute("SELECT 1 FROM files WHERE path = ?", (old,)).fetchone():
+            moves.append((old, new))
+        else:
+            prefix = old.rstrip("/") + "/"
+            for (path,) in con.execute(
+                "SELECT path FROM files WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
+            ):
+                moves.append((path, new.rstrip("/") + "/" + path[len(prefix) :]))
+        if not moves:
+            return 0
+        with self._write() as con:
+            for src, dst in moves:
+                # Whatever the index held at the destination is replaced by the move.
+                self._remove_blocks_of(con, dst)
+                con.execute("DELETE FROM files WHERE path = ?", (dst,))
+                con.execute("UPDATE blocks SET path = ? WHERE path = ?", (dst, src))
+                con.execute("UPDATE files SET path = ? WHERE path = ?", (dst, src))
+        return len(moves)
+
+    def put_skipped(self, path: str, state: FileState, reason: str) -> None:
+        with self._write() as con:
+            self._remove_blocks_of(con, path)
+            con.execute(
+                "INSERT OR REPLACE INTO files (path, mtime_ns, size, skipped) VALUES (?, ?, ?, ?)",
+                (path, state.mtime_ns, state.size, reason),
+            )
+
+    # -- reads -------------------------------------------------------------------------
+    def file_states(self) -> dict[str, FileState]:
+        return {
+            path: FileState(mtime_ns, size)
+            for path, mtime_ns, size in self._reader().execute(
+                "SELECT path, mtime_ns, size FROM files"
+            )
+        }
+
+    def file_state(self, path: str) -> FileState | None:
+        row = (
+            self._reader()
+            .execute("SELECT mtime_ns, size FROM files WHERE path = ?", (path,))
+            .fetchone()
+        )
+        return FileState(*row) if row else None
+
+    def paths_under(self, path: str) -> list[str]:
+        prefix = path.rstrip("/") + "/"
+        return [
+            p
+            for (p,) in self._reader().execute(
+                "SELECT path FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
+                (path, len(prefix), prefix),
+            )
+        ]
+
+    def get_blocks(self, ids: list[str]) -> dict[str, Block]:
+        con = self._reader()
+        found: dict[str, Block] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            for row in con.execute(
+                f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE id IN ({marks})"  # noqa: S608
+                " ORDER BY first_seen DESC",
+                chunk,
+            ):
+                found[row[0]] = Block(*row)  # lowest first_seen written last: it wins
+            missing = [i for i in chunk if i not in found]
+            if missing:
+                marks = ",".join("?" * len(missing))
+                for row in con.execute(
+                    f"SELECT {_BLOCK_COLUMNS} FROM tombstones WHERE id IN ({marks})",  # noqa: S608
+                    missing,
+                ):
+                    found[row[0]] = Block(row[0], row[1], row[2], row[3], row[4], deleted=True)
+        return found
+
+    def block_at(self, path: str, index: int) -> Block | None:
+        row = (
+            self._reader()
+            .execute(
+                f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE path = ? AND idx = ?",  # noqa: S608
+                (path, index),
+            )
+            .fetchone()
+        )
+        return Block(*row) if row else None
+
+    def notebook_blocks(self, path: str) -> list[Block]:
+        return [
+            Block(*row)
+            for row in self._reader().execute(
+                f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE path = ? ORDER BY idx",  # noqa: S608
+                (path,),
+            )
+        ]
+
+    def backlinks(self, block_id: str) -> list[Backlink]:
+        rows = self._reader().execute(
+            "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
+            " FROM links l JOIN blocks b ON b.rowid = l.block"
+            " WHERE l.target = ? AND l.kind IN ('ref', 'embed')"
+            " ORDER BY b.path, b.idx, l.kind",
+            (block_id,),
+        )
+        return [Backlink(*row) for row in rows]
+
+    def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
+        marks = ",".join("?" * len(link_targets)) or "NULL"
+        rows = self._reader().execute(
+            # ids of this notebook that resolve here (not to an earlier original)
+            "WITH own AS (SELECT o.id FROM blocks o WHERE o.path = ? AND o.id IS NOT NULL"  # noqa: S608
+            "   AND NOT EXISTS (SELECT 1 FROM blocks e"
+            "                   WHERE e.id = o.id AND e.first_seen < o.first_seen))"
+            " SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
+            " FROM links l JOIN blocks b ON b.rowid = l.block"
+            " WHERE (l.kind IN ('ref', 'embed') AND l.target IN (SELECT id FROM own))"
+            f"    OR (l.kind = 'notebook' AND l.target IN ({marks}))"
+            " ORDER BY b.path, b.idx, l.kind",
+            (path, *link_targets),
+        )
+        return [Backlink(*row) for row in rows]
+
+    def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
+        match = fts_query(query)
+        if not match:
+            return SearchResult([], True)
+        con = self._reader()
+        select = (
+            "SELECT b.id, b.path, b.idx, b.cell_type,"
+            " snippet(blocks_fts, 0, '', '', '…', 16)"
+            " FROM blocks_fts JOIN blocks b ON b.rowid = blocks_fts.rowid"
+            " WHERE blocks_fts MATCH ?"
+        )
+        # Ranking scores every match: for a very common word that is too slow, so it
+        # runs under a time budget, and past it the first matches are served unranked.
+        try:
+            with _deadline(con, budget_ms):
+                rows = con.execute(
+                    select + " ORDER BY bm25(blocks_fts, 1.0, 0.5) LIMIT ?", (match, limit)
+                ).fetchall()
+            return SearchResult([SearchHit(*row) for row in rows], True)
+        except sqlite3.OperationalError as error:
+            if "interrupted" not in str(error):
+                raise
+        hits: list[SearchHit] = []
+        with contextlib.suppress(sqlite3.OperationalError), _deadline(con, budget_ms):
+            for row in con.execute(select + " LIMIT ?", (match, limit)):
+                hits.append(SearchHit(*row))
+        return SearchResult(hits, False)
+
+    def counts(self) -> Counts:
+        def compute() -> Counts:
+            con = self._reader()
+            return Counts(
+                notebooks=con.execute(
+                    "SELECT count(*) FROM files WHERE skipped IS NULL"
+                ).fetchone()[0],
+                blocks=con.execute("SELECT count(*) FROM blocks").fetchone()[0],
+                references=con.execute("SELECT count(*) FROM links").fetchone()[0],
+            )
+
+        result: Counts = self._cached("counts", compute)
+        return result
+
+    def skipped(self) -> list[tuple[str, str]]:
+        return (
+            self._reader()
+            .execute("SELECT path, skipped FROM files WHERE skipped IS NOT NULL ORDER BY path")
+            .fetchall()
+        )
+
+    def duplicates(self, limit: int) -> list[Duplicate]:
+        def compute() -> list[Duplicate]:
+            rows = self._reader().execute(
+                "SELECT path, original, count(*) FROM ("
+                "  SELECT path,"
+                "    first_value(path) OVER (PARTITION BY id ORDER BY first_seen) AS original,"
+                "    row_number() OVER (PARTITION BY id ORDER BY first_seen) AS rank"
+                "  FROM blocks WHERE id IN ("
+                "    SELECT id FROM blocks WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1))"
+                " WHERE rank > 1 GROUP BY path, original ORDER BY path, original LIMIT ?",
+                (limit,),
+            )
+            return [Duplicate(*row) for row in rows]
+
+        result: list[Duplicate] = self._cached(f"duplicates:{limit}", compute)
+        return result
+
+    def notebook_paths_named(self, name: str) -> list[str]:
+        return [
+            path
+            for (path,) in self._reader().execute(
+                "SELECT path FROM files WHERE skipped IS NULL AND (path = ? OR path LIKE ?"
+                " ESCAPE '\\')",
+                (name, "%/" + _like_escape(name)),
+            )
+        ]
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression for what a user typed: every word must appear, the last
+    one as a prefix (the user may still be typing it). Words are quoted, so FTS syntax in
+    the input (``"``, ``*``, ``NEAR``, ``OR``, ``column:``) is only ever text."""
+    words = _WORD_RE.findall(text)[:MAX_QUERY_TERMS]
+    if not words:
+        return ""
+    terms = [f'"{w}"' for w in words]
+    if not text[-1:].isspace():
+        terms[-1] += "*"
+    return " ".join(terms)
+
+
+def _block_key(
+    taken: Container[tuple[str, object]], block_id: str | None, index: int
+) -> tuple[str, object]:
+    """How a cell is matched across two versions of its notebook: by id, or by position
+    when it has none (or repeats an id already seen in this notebook)."""
+    if block_id and ("id", block_id) not in taken:
+        return ("id", block_id)
+    return ("idx", index)
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@contextlib.contextmanager
+def _deadline(con: sqlite3.Connection, budget_ms: int) -> Iterator[None]:
+    """Interrupt the statements run inside once ``budget_ms`` has passed."""
+    end = time.monotonic() + budget_ms / 1000
+
+    def over() -> int:
+        return 1 if time.monotonic() > end else 0
+
+    con.set_progress_handler(over, 2000)
+    try:
+        yield
+    finally:
+        con.set_progress_handler(None, 0)

@@ -1,0 +1,83 @@
+"""Helpers shared by the tests: where the corpora are, and a client of the REST API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+PDSH = SHARED / "corpus" / "pdsh"
+MAKE_CORPUS = SHARED / "tools" / "make_corpus.py"
+DEMO = REPO / "demo"
+
+
+def copy_pdsh(dest: Path) -> list[Path]:
+    """The real notebooks (not their data folders), copied: tests may write to them."""
+    dest.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for nb in sorted(PDSH.glob("*.ipynb")):
+        shutil.copy(nb, dest / nb.name)
+        copied.append(dest / nb.name)
+    return copied
+
+
+class BlocksClient:
+    """The REST API as a user's frontend sees it."""
+
+    def __init__(self, fetch: Any) -> None:
+        self.fetch = fetch
+
+    async def get(self, *path: str, **params: Any) -> Any:
+        response = await self.fetch("api", "blocks", *path, params=params or None)
+        return json.loads(response.body)
+
+    async def post(self, *path: str, body: Any) -> Any:
+        response = await self.fetch("api", "blocks", *path, method="POST", body=json.dumps(body))
+        return json.loads(response.body)
+
+    async def error(
+        self, *path: str, method: str = "GET", body: Any = None, **params: Any
+    ) -> tuple[int, str]:
+        """The status code and message of a request expected to fail."""
+        kwargs: dict[str, Any] = {"method": method, "params": params or None}
+        if body is not None:
+            kwargs["body"] = json.dumps(body)
+        with pytest.raises(HTTPClientError) as info:
+            await self.fetch("api", "blocks", *path, **kwargs)
+        response = info.value.response
+        message = json.loads(response.body).get("message", "") if response and response.body else ""
+        return info.value.code, message
+
+    async def ready(self, timeout: float = 60) -> dict[str, Any]:
+        """Status once the index has caught up with everything it was told about."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = await self.get("status")
+            if status["state"] == "ready" and status["pending"] == 0:
+                return status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"index not ready after {timeout}s: {status}")
+            await asyncio.sleep(0.05)
+
+    async def until(self, check: Any, timeout: float = 15) -> Any:
+        """Poll ``check`` (an async callable) until it returns something truthy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = await check()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met after {timeout}s (last: {value!r})")
+            await asyncio.sleep(0.1)
+
+    async def backlink_set(self, block_id: str) -> set[tuple[str | None, str, str]]:
+        reply = await self.get("backlinks", block_id)
+        return {(b["id"], b["path"], b["kind"]) for b in reply["backlinks"]}

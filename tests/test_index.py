@@ -1,0 +1,176 @@
+"""The block index over real HTTP: every cell a block, search, exact backlinks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import DEMO, MAKE_CORPUS, PDSH, copy_pdsh
+
+
+@pytest.fixture
+def demo_root(jp_root_dir: Path) -> Path:
+    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    return jp_root_dir
+
+
+@pytest.fixture
+def pdsh_root(jp_root_dir: Path) -> Path:
+    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_pdsh(jp_root_dir / "pdsh")
+    return jp_root_dir
+
+
+def cells_under(root: Path) -> int:
+    return sum(len(json.loads(p.read_text())["cells"]) for p in root.rglob("*.ipynb"))
+
+
+async def test_every_cell_of_every_notebook_is_a_block(pdsh_root, blocks):
+    # Given the 67 real notebooks and the demo under the root
+    # When the first scan is over
+    status = await blocks.ready()
+    # Then every notebook and every cell is indexed, and nothing was skipped
+    assert status["notebooks"] == len(list(pdsh_root.rglob("*.ipynb"))) == 67 + 4
+    assert status["blocks"] == cells_under(pdsh_root)
+    assert status["skipped"] == []
+    assert status["version"]
+
+
+async def test_an_id_less_cell_is_addressed_by_position(pdsh_root, blocks):
+    await blocks.ready()
+    # pdsh notebooks are nbformat 4.4: their cells have no id, so search still finds them
+    found = await blocks.get("search", q="extrasolar planets discovered")
+    hit = next(r for r in found["results"] if r["path"].endswith("Aggregation-and-Grouping.ipynb"))
+    assert hit["id"] is None
+    assert hit["cell_type"] == "markdown"
+    assert isinstance(hit["index"], int)
+
+
+async def test_search_finds_a_phrase_from_a_real_notebook(pdsh_root, blocks):
+    await blocks.ready()
+    reply = await blocks.get("search", q="fundamental piece of many data analysis tasks")
+    assert reply["results"], reply
+    top = reply["results"][0]
+    assert top["path"] == "pdsh/03.08-Aggregation-and-Grouping.ipynb"
+    assert "fundamental piece" in top["snippet"]
+
+
+async def test_search_is_prefix_aware_and_bounded(pdsh_root, blocks):
+    await blocks.ready()
+    # A word still being typed matches as a prefix
+    reply = await blocks.get("search", q="extraso")
+    assert any("extrasolar" in r["snippet"] for r in reply["results"])
+    # One letter, and a very common word, answer with at most `limit` results
+    for q in ("a", "the", "import"):
+        reply = await blocks.get("search", q=q, limit="7")
+        assert 0 < len(reply["results"]) <= 7
+    # FTS syntax is only text
+    for q in ('"', "NEAR(a b)", "source:x OR", "*", "a AND NOT"):
+        reply = await blocks.get("search", q=q)
+        assert isinstance(reply["results"], list)
+
+
+async def test_block_serves_source_outputs_and_trust(demo_root, blocks):
+    await blocks.ready()
+    block = await blocks.get("block", "sales-plot")
+    assert block["path"] == "data/sales.ipynb"
+    assert block["cell_type"] == "code"
+    assert block["deleted"] is False
+    assert any("image/png" in o.get("data", {}) for o in block["outputs"])
+    # The demo notebooks carry no signature: untrusted, whatever the file says
+    assert block["trusted"] is False
+    code, message = await blocks.error("block", "no-such-block")
+    assert code == 404 and "no-such-block" in message
+    code, message = await blocks.error("block", "not%20an%20id")
+    assert code == 400
+
+
+async def test_resolve_answers_many_ids_in_one_request(demo_root, blocks):
+    await blocks.ready()
+    reply = await blocks.post("resolve", body={"ids": ["sales-plot", "season-plot", "nope"]})
+    assert set(reply["blocks"]) == {"sales-plot", "season-plot", "nope"}
+    assert reply["blocks"]["nope"] is None
+    assert reply["blocks"]["season-plot"]["path"] == "analysis/seasonality.ipynb"
+    code, _ = await blocks.error("resolve", method="POST", body={"ids": ["x"] * 501})
+    assert code == 400
+    code, _ = await blocks.error("resolve", method="POST", body={"ids": "sales-plot"})
+    assert code == 400
+
+
+async def test_backlinks_are_exact_and_ignore_code(demo_root, blocks):
+    await blocks.ready()
+    # sales-plot is referenced from report and notes; the decoys in report-decoy
+    # (inline code and a fenced block) must not count
+    assert await blocks.backlink_set("sales-plot") == {
+        ("report-welcome", "report.ipynb", "ref"),
+        ("report-trend", "report.ipynb", "embed"),
+        ("notes-key-blocks", "notes/index.ipynb", "ref"),
+    }
+    assert await blocks.backlink_set("sales-load") == {
+        ("season-intro", "analysis/seasonality.ipynb", "ref"),
+        ("report-summary", "report.ipynb", "ref"),
+    }
+    reply = await blocks.get("backlinks", "sales-plot")
+    assert all(b["snippet"] for b in reply["backlinks"])
+
+
+async def test_notebook_backlinks(demo_root, blocks):
+    await blocks.ready()
+    reply = await blocks.get("notebook-backlinks", path="data/sales.ipynb")
+    got = {(b["id"], b["kind"]) for b in reply["backlinks"]}
+    # references to its blocks, and [[data/sales.ipynb]] links
+    assert ("report-trend", "embed") in got
+    assert ("notes-key-blocks", "ref") in got
+    assert ("season-intro", "notebook") in got
+    assert ("notes-home", "notebook") in got
+    # the fenced [[data/sales.ipynb]] in report-decoy does not count
+    assert ("report-decoy", "notebook") not in got
+    # a bare [[seasonality.ipynb]] resolves when only one notebook has that name
+    reply = await blocks.get("notebook-backlinks", path="analysis/seasonality.ipynb")
+    assert ("notes-open-questions", "notebook") in {
+        (b["id"], b["kind"]) for b in reply["backlinks"]
+    }
+    code, message = await blocks.error("notebook-backlinks", path="nowhere.ipynb")
+    assert code == 404 and "nowhere.ipynb" in message
+
+
+@pytest.fixture
+def generated_root(jp_root_dir: Path) -> Path:
+    out = jp_root_dir / "corpus"
+    subprocess.run(
+        [
+            sys.executable,
+            str(MAKE_CORPUS),
+            "--source",
+            str(PDSH),
+            "--out",
+            str(out),
+            "--notebooks",
+            "200",
+            "--seed",
+            "7",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return jp_root_dir
+
+
+async def test_generated_corpus_backlinks_match_ground_truth(generated_root, blocks):
+    truth = json.loads((generated_root / "corpus" / "ground_truth.json").read_text())
+    status = await blocks.ready(timeout=120)
+    assert status["notebooks"] == truth["notebooks"]
+    assert status["blocks"] == truth["cells"]
+    for target, expected in truth["backlinks"].items():
+        served = (await blocks.get("backlinks", target))["backlinks"]
+        got = sorted(((b["id"], b["path"], b["kind"]) for b in served), key=repr)
+        want = sorted(((e["id"], "corpus/" + e["path"], e["kind"]) for e in expected), key=repr)
+        assert got == want, target
+    for decoy in truth["decoys"]:
+        if decoy in truth["backlinks"]:
+            continue
+        assert (await blocks.get("backlinks", decoy))["backlinks"] == [], decoy

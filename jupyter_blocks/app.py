@@ -38,6 +38,7 @@ class BlocksExtension(ExtensionApp):
     name = "jupyter_blocks"
     # Other extensions (JupyterLab itself) must keep loading when ours is the entry point.
     load_other_extensions = True
+    _starting: asyncio.Task[None] | None = None
 
     db_path = Unicode(
         "",
@@ -143,7 +144,7 @@ class BlocksExtension(ExtensionApp):
         # A server embedded without Jupyter's own start sequence (pytest-jupyter, some
         # launchers) never calls the start hook below: start as soon as a loop runs.
         with contextlib.suppress(RuntimeError):
-            asyncio.get_running_loop().create_task(self.service.start())
+            self._starting = asyncio.get_running_loop().create_task(self.service.start())
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())
@@ -155,6 +156,10 @@ class BlocksExtension(ExtensionApp):
 
     async def stop_extension(self) -> None:
         self.events.remove_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starting
         await self.service.stop()
 
     async def _on_contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:

@@ -4,10 +4,11 @@ what changed. Everything here is blocking and runs on the service's writer threa
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .notebook import Skip, read_notebook_file
@@ -158,6 +159,31 @@ class Indexer:
             change.ids.update(self.store.put_notebooks(rows))
             change.paths.update(row.path for row in rows)
         return change
+
+    def index_all(
+        self, files: list[tuple[str, FileState]], progress: Callable[[int], None] | None = None
+    ) -> Change:
+        """Index many notebooks in batches (the command line's scan; the server runs the
+        same steps one batch at a time so that saves interleave)."""
+        change = Change()
+        with self.bulk_for(files):
+            for start in range(0, len(files), BATCH):
+                batch = files[start : start + BATCH]
+                change.update(self.index(batch))
+                if progress is not None:
+                    progress(len(batch))
+        return change
+
+    def bulk_for(
+        self, files: list[tuple[str, FileState]]
+    ) -> contextlib.AbstractContextManager[None]:
+        """A bulk load when these files are a large share of the index (a cold scan, a
+        big checkout): rebuilding the full-text index once is then cheaper than keeping
+        it up to date row by row."""
+        known = len(self.store.file_states())
+        if len(files) >= BATCH and len(files) * 4 >= known + len(files):
+            return self.store.bulk()
+        return contextlib.nullcontext()
 
     def remove(self, paths: list[str]) -> Change:
         if not paths:

@@ -179,13 +179,19 @@ class BlocksService:
         self._emit_progress()
         self._emit_change(await self._in_writer(self.indexer.remove, gone))
         last_progress = time.monotonic()
-        for start in range(0, len(stale), BATCH):
-            batch = stale[start : start + BATCH]
-            self._emit_change(await self._in_writer(self.indexer.index, batch))
-            self.done += len(batch)
-            if time.monotonic() - last_progress >= PROGRESS_EVERY:
-                last_progress = time.monotonic()
-                self._emit_progress()
+        bulk = await self._in_writer(self.indexer.bulk_for, stale)
+        await self._in_writer(bulk.__enter__)
+        try:
+            for start in range(0, len(stale), BATCH):
+                batch = stale[start : start + BATCH]
+                self._emit_change(await self._in_writer(self.indexer.index, batch))
+                self.done += len(batch)
+                if time.monotonic() - last_progress >= PROGRESS_EVERY:
+                    last_progress = time.monotonic()
+                    self._emit_progress()
+        finally:
+            # Search covers everything written so far once this returns.
+            await self._in_writer(bulk.__exit__, None, None, None)
         self.state = "ready"
         self._emit({"action": "ready", "done": self.done, "total": self.total})
         self._idle.set()

@@ -9,7 +9,9 @@ thread, concurrently with a write.
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -130,6 +132,12 @@ class BlockStore(ABC):
     def close(self) -> None: ...
 
     # -- writes (indexer thread) -----------------------------------------------------
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Around many writes (a cold scan): a store may defer secondary indexes to the
+        end. Reads inside may miss search results, never blocks or backlinks."""
+        yield
+
     @abstractmethod
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         """Replace the blocks of each notebook; returns the ids whose block changed."""

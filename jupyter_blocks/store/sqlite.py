@@ -75,19 +75,33 @@ CREATE VIRTUAL TABLE blocks_fts USING fts5 (
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '1 2 3'
 );
-CREATE TRIGGER blocks_ai AFTER INSERT ON blocks BEGIN
-    INSERT INTO blocks_fts (rowid, source, path) VALUES (new.rowid, new.source, new.path);
-END;
 CREATE TRIGGER blocks_ad AFTER DELETE ON blocks BEGIN
-    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
-    VALUES ('delete', old.rowid, old.source, old.path);
     DELETE FROM links WHERE block = old.rowid;
 END;
-CREATE TRIGGER blocks_au AFTER UPDATE OF source, path ON blocks BEGIN
+"""
+
+# The full-text index follows the blocks table through triggers that live on the writer
+# connection only (TEMP), so that a bulk load can drop them and rebuild the index once at
+# the end: row-by-row FTS maintenance costs several times the whole parse of a cold scan.
+_FTS_TRIGGERS = """
+CREATE TEMP TRIGGER IF NOT EXISTS blocks_fts_ai AFTER INSERT ON main.blocks BEGIN
+    INSERT INTO blocks_fts (rowid, source, path) VALUES (new.rowid, new.source, new.path);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS blocks_fts_ad AFTER DELETE ON main.blocks BEGIN
+    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
+    VALUES ('delete', old.rowid, old.source, old.path);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS blocks_fts_au AFTER UPDATE OF source, path ON main.blocks
+BEGIN
     INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
     VALUES ('delete', old.rowid, old.source, old.path);
     INSERT INTO blocks_fts (rowid, source, path) VALUES (new.rowid, new.source, new.path);
 END;
+"""
+_DROP_FTS_TRIGGERS = """
+DROP TRIGGER IF EXISTS temp.blocks_fts_ai;
+DROP TRIGGER IF EXISTS temp.blocks_fts_ad;
+DROP TRIGGER IF EXISTS temp.blocks_fts_au;
 """
 
 _BLOCK_COLUMNS = "id, path, idx, cell_type, source"
@@ -136,6 +150,10 @@ class SQLiteStore(BlockStore):
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [("schema_version", str(SCHEMA_VERSION)), ("root", self.root)],
                 )
+        if con.execute("SELECT value FROM meta WHERE key = 'fts_stale'").fetchone():
+            # A bulk load was interrupted (kill -9): its blocks are not all searchable.
+            self._rebuild_fts(con)
+        con.executescript(_FTS_TRIGGERS)
         self._writer = con
         self._next_seen = (
             1
@@ -212,6 +230,29 @@ class SQLiteStore(BlockStore):
         return value
 
     # -- writes ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Write many notebooks with the full-text index rebuilt once at the end (search
+        misses what was written inside until then)."""
+        con = self._writer
+        if con is None:
+            raise RuntimeError("the block store is not open")
+        with self._write() as tx:
+            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_stale', '1')")
+        con.executescript(_DROP_FTS_TRIGGERS)
+        try:
+            yield
+        finally:
+            self._rebuild_fts(con)
+            con.executescript(_FTS_TRIGGERS)
+
+    def _rebuild_fts(self, con: sqlite3.Connection) -> None:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("INSERT INTO blocks_fts (blocks_fts) VALUES ('rebuild')")
+        con.execute("DELETE FROM meta WHERE key = 'fts_stale'")
+        con.execute("COMMIT")
+        self._generation += 1
+
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         changed: list[str] = []
         with self._write() as con:
@@ -234,13 +275,13 @@ class SQLiteStore(BlockStore):
             old[_block_key(old, bid, idx)] = (rowid, idx, ctype, source, bid)
         changed: list[str] = []
         new_keys: dict[tuple[str, object], None] = {}
+        added: list[BlockRow] = []
         for block in nb.blocks:
             key = _block_key(new_keys, block.id, block.index)
             new_keys[key] = None
             previous = old.pop(key, None)
             if previous is None:
-                rowid = self._insert_block(con, nb.path, block)
-                self._insert_links(con, rowid, block)
+                added.append(block)
                 if block.id:
                     changed.append(block.id)
                 continue
@@ -260,28 +301,40 @@ class SQLiteStore(BlockStore):
             self._bury(con, rowid)
             if bid:
                 changed.append(bid)
+        self._insert_blocks(con, nb.path, added)
         return changed
 
-    def _insert_block(self, con: sqlite3.Connection, path: str, block: BlockRow) -> int:
-        first_seen = None
-        if block.id:
-            # A block coming back (undo, git revert, a move seen as delete + create)
-            # takes its old place in the first-seen order, and its tombstone goes.
-            row = con.execute(
-                "DELETE FROM tombstones WHERE id = ? RETURNING first_seen", (block.id,)
-            ).fetchone()
-            if row is not None:
-                first_seen = row[0]
-        if first_seen is None:
-            first_seen = self._next_seen
-            self._next_seen += 1
-        cur = con.execute(
+    def _insert_blocks(self, con: sqlite3.Connection, path: str, blocks: list[BlockRow]) -> None:
+        if not blocks:
+            return
+        # A block coming back (undo, git revert, a move seen as delete + create) takes
+        # its old place in the first-seen order, and its tombstone goes.
+        revived: dict[str, int] = {}
+        for chunk in _chunks([b.id for b in blocks if b.id]):
+            marks = ",".join("?" * len(chunk))
+            revived.update(
+                con.execute(
+                    f"DELETE FROM tombstones WHERE id IN ({marks}) RETURNING id, first_seen",  # noqa: S608
+                    chunk,
+                ).fetchall()
+            )
+        rows = []
+        for block in blocks:
+            first_seen = revived.get(block.id) if block.id else None
+            if first_seen is None:
+                first_seen = self._next_seen
+                self._next_seen += 1
+            rows.append((path, block.index, block.id, block.cell_type, block.source, first_seen))
+        con.executemany(
             "INSERT INTO blocks (path, idx, id, cell_type, source, first_seen)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (path, block.index, block.id, block.cell_type, block.source, first_seen),
+            rows,
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        # One writer inside one transaction: the new rows took consecutive rowids.
+        last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
+        first = last - len(blocks) + 1
+        for offset, block in enumerate(blocks):
+            self._insert_links(con, first + offset, block)
 
     @staticmethod
     def _insert_links(con: sqlite3.Connection, rowid: int, block: BlockRow) -> None:

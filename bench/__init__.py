@@ -1,0 +1,1 @@
+"""jupyter-blocks benchmarks: ``python -m bench --help``."""

@@ -73,7 +73,6 @@ class BlocksService:
         self._pending: dict[tuple[str | None, str], None] = {}
         self._in_flight = 0
         self._tasks: list[asyncio.Task[None]] = []
-        self._trust: dict[tuple[str, str], bool] = {}
         self._event_loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -286,8 +285,12 @@ class BlocksService:
         blocks = await self._read(self.store.get_blocks, valid) if valid else {}
         served = await self._read(self._with_content, list(blocks.values()))
         result: dict[str, dict[str, Any] | None] = dict.fromkeys(ids)
+        trust: dict[str | None, bool] = {}
         for item in served:
-            item["trusted"] = self._is_trusted(item.pop("_signature"), item["path"])
+            signature = item.pop("_signature")
+            if signature not in trust:
+                trust[signature] = self._is_trusted(signature)
+            item["trusted"] = trust[signature]
             result[item["id"]] = item
         return result
 
@@ -336,20 +339,16 @@ class BlocksService:
             served.append(block_json(block, cell, signature))
         return served
 
-    def _is_trusted(self, signature: str | None, path: str) -> bool:
+    def _is_trusted(self, signature: str | None) -> bool:
         """Whether this user trusts the notebook, by Jupyter's own signatures (never a
-        flag read from the file). Runs on the event loop, which owns the notary's DB."""
+        flag read from the file). Asked each time: the user may trust a notebook at any
+        moment without changing it. Runs on the event loop, which owns the notary's DB."""
         if not signature or self.notary is None:
             return False
-        key = (path, signature)
-        if key not in self._trust:
-            try:
-                self._trust[key] = bool(
-                    self.notary.store.check_signature(signature, self.notary.algorithm)
-                )
-            except Exception:
-                self._trust[key] = False
-        return self._trust[key]
+        try:
+            return bool(self.notary.store.check_signature(signature, self.notary.algorithm))
+        except Exception:
+            return False
 
     # -- threads -----------------------------------------------------------------------
     async def _in_writer(self, fn: Callable[..., T], *args: Any) -> T:

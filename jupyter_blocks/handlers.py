@@ -9,8 +9,10 @@ reason phrase standard (a path in a status line could break its encoding).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -18,6 +20,8 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from . import __version__
+from .ids import IdError
+from .persist import BadRequest, Conflict, IdKeeper
 from .refs import is_block_id
 from .service import BlocksService
 from .store import Backlink
@@ -39,6 +43,11 @@ class BlocksHandler(APIHandler):
     def blocks(self) -> BlocksService:
         service: BlocksService = self.settings["jupyter_blocks"]
         return service
+
+    @property
+    def ids(self) -> IdKeeper:
+        keeper: IdKeeper = self.settings["jupyter_blocks_ids"]
+        return keeper
 
     def json_body(self) -> dict[str, Any]:
         try:
@@ -176,6 +185,56 @@ class NotebookBacklinksHandler(BlocksHandler):
         self.finish({"path": path, "backlinks": [backlink_json(b, None) for b in links]})
 
 
+class EnsureIdHandler(BlocksHandler):
+    """``POST /api/blocks/ensure-id`` with ``{"path", "index"}``: the cell's id, written
+    into the notebook first when it has none (so that a reference never dangles).
+
+    Optional: ``cell_ids``, the ids the open document already gave its cells (written
+    as they are, so that the file matches the open notebook), and ``last_modified``,
+    the open document's timestamp (409 if the file changed since)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        path, index = body.get("path"), body.get("index")
+        proposed, stamp = body.get("cell_ids"), body.get("last_modified")
+        if not isinstance(path, str) or not isinstance(index, int) or isinstance(index, bool):
+            raise web.HTTPError(400, 'Send {"path": "<notebook path>", "index": <cell index>}.')
+        if proposed is not None and not (
+            isinstance(proposed, list) and all(isinstance(i, str) for i in proposed)
+        ):
+            raise web.HTTPError(400, "cell_ids must be a list of strings.")
+        if stamp is not None and not isinstance(stamp, str):
+            raise web.HTTPError(400, "last_modified must be a string.")
+        with _write_errors():
+            self.finish(await self.ids.ensure_id(path, index, proposed, stamp))
+
+
+class ReassignIdsHandler(BlocksHandler):
+    """``POST /api/blocks/reassign-ids`` with ``{"path"}``: fresh ids for the cells of a
+    copied notebook that repeat another notebook's ids."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        path = self.json_body().get("path")
+        if not isinstance(path, str):
+            raise web.HTTPError(400, 'Send {"path": "<notebook path>"}.')
+        with _write_errors():
+            self.finish(await self.ids.reassign_ids(path))
+
+
+@contextlib.contextmanager
+def _write_errors() -> Iterator[None]:
+    try:
+        yield
+    except BadRequest as error:
+        raise web.HTTPError(400, str(error)) from None
+    except (Conflict, IdError) as error:
+        raise web.HTTPError(409, str(error)) from None
+
+
 def backlink_json(link: Backlink, target: str | None) -> dict[str, Any]:
     return {
         "id": link.id,
@@ -210,4 +269,6 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/search", SearchHandler),
         (f"{API_PREFIX}/backlinks/{ID_PATTERN}", BacklinksHandler),
         (f"{API_PREFIX}/notebook-backlinks", NotebookBacklinksHandler),
+        (f"{API_PREFIX}/ensure-id", EnsureIdHandler),
+        (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
     ]

@@ -297,6 +297,20 @@ class BlocksService:
     async def block(self, block_id: str) -> dict[str, Any] | None:
         return (await self.resolve([block_id]))[block_id]
 
+    async def sync(self, path: str) -> None:
+        """Bring one notebook up to date in the index now (after our own write, so that
+        the id just handed out resolves at once)."""
+        await self._opened.wait()
+        self._emit_change(await self._in_writer(self.indexer.refresh, path))
+
+    async def ids_resolving_elsewhere(self, path: str) -> set[str]:
+        return await self._read(self.store.ids_resolving_elsewhere, path)
+
+    async def copies_of(self, path: str) -> list[str]:
+        """Notebooks holding copies of ids that ``path`` holds first."""
+        duplicates = await self._read(self.store.duplicates, LIST_LIMIT)
+        return sorted({d.path for d in duplicates if d.original == path and d.path != path})
+
     async def search(self, query: str, limit: int) -> SearchResult:
         return await self._read(self.store.search, query, limit, self.search_budget_ms)
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +88,64 @@ class BlocksClient:
     async def backlink_set(self, block_id: str) -> set[tuple[str | None, str, str]]:
         reply = await self.get("backlinks", block_id)
         return {(b["id"], b["path"], b["kind"]) for b in reply["backlinks"]}
+
+
+TOKEN = "restart-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def jupyter_server(root: Path, home: Path, db: Path) -> Iterator[Any]:
+    """A real `jupyter server` process with jupyter_blocks, on loopback."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--ServerApp.root_dir={root}",
+            f"--ServerApp.port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--ServerApp.open_browser=False",
+            "--ServerApp.allow_root=True",
+            f"--IdentityProvider.token={TOKEN}",
+            "--ServerApp.jpserver_extensions=jupyter_blocks=True",
+            f"--BlocksExtension.db_path={db}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/api/blocks/"
+
+    def get(path: str) -> Any:
+        request = urllib.request.Request(base + path, headers={"Authorization": f"token {TOKEN}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status = get("status")
+                if status["state"] == "ready" and status["pending"] == 0:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, "the server exited"
+            assert time.monotonic() < deadline, "the server did not get ready"
+            time.sleep(0.2)
+        yield get
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -200,5 +200,10 @@ class BlockStore(ABC):
     def duplicates(self, limit: int) -> list[Duplicate]: ...
 
     @abstractmethod
+    def ids_resolving_elsewhere(self, path: str) -> set[str]:
+        """Ids held by cells of ``path`` that resolve to a block of another notebook (the
+        original, indexed first): ``path`` holds copies of them."""
+
+    @abstractmethod
     def notebook_paths_named(self, name: str) -> list[str]:
         """Indexed notebooks whose file name is ``name`` (to resolve ``[[name.ipynb]]``)."""

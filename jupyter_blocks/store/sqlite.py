@@ -560,6 +560,15 @@ class SQLiteStore(BlockStore):
         result: list[Duplicate] = self._cached(f"duplicates:{limit}", compute)
         return result
 
+    def ids_resolving_elsewhere(self, path: str) -> set[str]:
+        rows = self._reader().execute(
+            "SELECT DISTINCT b.id FROM blocks b WHERE b.path = ? AND b.id IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM blocks e WHERE e.id = b.id AND e.path != b.path"
+            "             AND e.first_seen < b.first_seen)",
+            (path,),
+        )
+        return {row[0] for row in rows}
+
     def notebook_paths_named(self, name: str) -> list[str]:
         return [
             path

@@ -45,9 +45,12 @@ async def test_saving_through_jupyter_updates_blocks_and_backlinks(demo_root, bl
         method="PUT",
         body={"type": "notebook", "format": "json", "content": nb},
     )
+
     # Then the new block and its backlink are served without a restart
-    await blocks.ready()
-    assert ("notes-new", "notes/index.ipynb", "ref") in await blocks.backlink_set("season-data")
+    async def indexed():
+        return ("notes-new", "notes/index.ipynb", "ref") in await blocks.backlink_set("season-data")
+
+    assert await blocks.until(indexed)
     block = await blocks.get("block", "notes-new")
     assert block["source"].startswith("A fresh thought")
     found = await blocks.get("search", q="fresh thought")
@@ -60,10 +63,13 @@ async def test_renaming_keeps_references_resolving(demo_root, blocks, jp_fetch):
     await contents(
         jp_fetch, "data/sales.ipynb", method="PATCH", body={"path": "data/sales-2024.ipynb"}
     )
-    await blocks.ready()
+
     # Then its blocks resolve at the new path, and their backlinks are unchanged
-    block = await blocks.get("block", "sales-plot")
-    assert block["path"] == "data/sales-2024.ipynb"
+    async def moved():
+        block = await blocks.get("block", "sales-plot")
+        return block if block["path"] == "data/sales-2024.ipynb" else None
+
+    block = await blocks.until(moved)
     assert block["deleted"] is False
     assert ("report-trend", "report.ipynb", "embed") in await blocks.backlink_set("sales-plot")
     found = await blocks.get("search", q="sales")
@@ -76,9 +82,12 @@ async def test_deleting_removes_blocks_from_search(demo_root, blocks, jp_fetch):
     before = (await blocks.get("status"))["notebooks"]
     # When the notes notebook is deleted through Jupyter
     await contents(jp_fetch, "notes/index.ipynb", method="DELETE")
-    status = await blocks.ready()
+
     # Then nothing of it is found, and its references no longer count
-    assert status["notebooks"] == before - 1
+    async def removed():
+        return (await blocks.get("status"))["notebooks"] == before - 1
+
+    assert await blocks.until(removed)
     found = await blocks.get("search", q="notes")
     assert all(not r["path"].startswith("notes/") for r in found["results"])
     assert all(p != "notes/index.ipynb" for _, p, _ in await blocks.backlink_set("sales-plot"))
@@ -124,15 +133,20 @@ async def test_a_deleted_block_leaves_a_tombstone_that_heals(demo_root, blocks, 
     await contents(
         jp_fetch, "data/sales.ipynb", method="PUT", body={**save, "content": {**nb, "cells": kept}}
     )
-    await blocks.ready()
+
     # The reference now answers "deleted", with the last known source and place
-    block = await blocks.get("block", "summary-table")
-    assert block["deleted"] is True
+    async def deleted():
+        block = await blocks.get("block", "summary-table")
+        return block if block["deleted"] else None
+
+    block = await blocks.until(deleted)
     assert block["path"] == "data/sales.ipynb"
     assert block["source"] == removed["source"]
     # Undo: the cell comes back with the same id, and the reference heals
     await contents(jp_fetch, "data/sales.ipynb", method="PUT", body={**save, "content": nb})
-    await blocks.ready()
-    block = await blocks.get("block", "summary-table")
-    assert block["deleted"] is False
-    assert block["outputs"]
+
+    async def healed():
+        block = await blocks.get("block", "summary-table")
+        return block if not block["deleted"] else None
+
+    assert (await blocks.until(healed))["outputs"]

@@ -13,7 +13,7 @@ from jupyter_core.paths import jupyter_data_dir
 from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Float, Int, TraitError, Type, Unicode, default, validate
+from traitlets import Bool, Float, Int, TraitError, Type, Unicode, validate
 
 from .handlers import route_table
 from .indexer import TreeRules
@@ -96,10 +96,6 @@ class BlocksExtension(ExtensionApp):
             raise TraitError(f"poll_interval must be positive, not {value}")
         return value
 
-    @default("db_path")
-    def _default_db_path(self) -> str:
-        return default_db_path(self.root_dir)
-
     @property
     def server(self) -> ServerApp:
         assert self.serverapp is not None, "the extension is not linked to a server"
@@ -154,7 +150,9 @@ class BlocksExtension(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # The first scan runs in the background: the server answers from the start.
         await self.service.start()
-        self.log.info("jupyter_blocks: indexing %s into %s", self.root_dir, self.db_path)
+        self.log.info(
+            "jupyter_blocks: indexing %s into %s", self.root_dir, self.service.store.location
+        )
 
     async def stop_extension(self) -> None:
         self.events.remove_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)

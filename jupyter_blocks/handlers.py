@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,14 +23,13 @@ from .ids import IdError
 from .persist import BadRequest, Conflict, IdKeeper
 from .refs import is_block_id
 from .service import BlocksService
-from .store import Backlink
+from .views import backlink_json, search_hit_json
 
 API_PREFIX = "/api/blocks"
 ID_PATTERN = r"(?P<block_id>[^/]+)"
 MAX_RESOLVE = 500
 MAX_QUERY_CHARS = 1000
 MAX_SEARCH_LIMIT = 100
-SNIPPET_CHARS = 160
 
 
 class BlocksHandler(APIHandler):
@@ -139,16 +137,7 @@ class SearchHandler(BlocksHandler):
         result = await self.blocks.search(query, limit)
         self.finish(
             {
-                "results": [
-                    {
-                        "id": hit.id,
-                        "path": hit.path,
-                        "index": hit.index,
-                        "cell_type": hit.cell_type,
-                        "snippet": _squash(hit.snippet),
-                    }
-                    for hit in result.hits
-                ],
+                "results": [search_hit_json(hit) for hit in result.hits],
                 "ranked": result.ranked,
             }
         )
@@ -233,30 +222,6 @@ def _write_errors() -> Iterator[None]:
         raise web.HTTPError(400, str(error)) from None
     except (Conflict, IdError) as error:
         raise web.HTTPError(409, str(error)) from None
-
-
-def backlink_json(link: Backlink, target: str | None) -> dict[str, Any]:
-    return {
-        "id": link.id,
-        "path": link.path,
-        "index": link.index,
-        "kind": link.kind,
-        "snippet": snippet_around(link.source, target),
-    }
-
-
-def snippet_around(source: str, target: str | None) -> str:
-    """A one-line excerpt of ``source`` centred on where it names ``target`` (or on its
-    first reference when no target is given)."""
-    found = [source.find(f"(({target}))")] if target else [source.find("(("), source.find("[[")]
-    at = min((i for i in found if i >= 0), default=0)
-    start = max(0, at - SNIPPET_CHARS // 2)
-    text = _squash(source[start : start + SNIPPET_CHARS])
-    return ("…" if start else "") + text + ("…" if start + SNIPPET_CHARS < len(source) else "")
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def route_table() -> list[tuple[str, type[BlocksHandler]]]:

@@ -24,6 +24,7 @@ from .indexer import BATCH, Change, Indexer, TreeRules
 from .notebook import normalize_path
 from .refs import is_block_id
 from .store import Backlink, Block, BlockStore, SearchResult
+from .views import block_json
 
 T = TypeVar("T")
 State = Literal["starting", "indexing", "ready"]
@@ -377,28 +378,3 @@ class BlocksService:
         if self._event_loop is not None:
             with contextlib.suppress(RuntimeError):
                 self._event_loop.call_soon_threadsafe(fn, *args)
-
-
-def block_json(block: Block, cell: dict[str, Any] | None, signature: str | None) -> dict[str, Any]:
-    """The REST shape of a block. Content comes from the file when the cell is there
-    (the freshest), else from the index (a tombstone keeps its last known source)."""
-    cell = cell or {}
-    cell_type = cell.get("cell_type", block.cell_type)
-    source = cell.get("source", block.source)
-    if isinstance(source, list):
-        source = "".join(s for s in source if isinstance(s, str))
-    outputs = cell.get("outputs") if cell_type == "code" else None
-    attachments = cell.get("attachments")
-    return {
-        "id": block.id,
-        "path": block.path,
-        "index": block.index,
-        "cell_type": cell_type,
-        "source": source if isinstance(source, str) else block.source,
-        "outputs": outputs if isinstance(outputs, list) else [],
-        "execution_count": cell.get("execution_count") if cell_type == "code" else None,
-        "attachments": attachments if isinstance(attachments, dict) else {},
-        "trusted": False,
-        "deleted": block.deleted,
-        "_signature": signature,
-    }

@@ -150,3 +150,19 @@ async def test_a_deleted_block_leaves_a_tombstone_that_heals(demo_root, blocks, 
         return block if not block["deleted"] else None
 
     assert (await blocks.until(healed))["outputs"]
+
+
+async def test_backlinks_follow_a_renamed_referencing_notebook(demo_root, blocks, jp_fetch):
+    await blocks.ready()
+    # When the notebook that holds the references is renamed, in Jupyter then with mv
+    await contents(jp_fetch, "report.ipynb", method="PATCH", body={"path": "report-2026.ipynb"})
+
+    async def follows(path: str):
+        return ("report-trend", path, "embed") in await blocks.backlink_set("sales-plot")
+
+    assert await blocks.until(lambda: follows("report-2026.ipynb"))
+    os.rename(demo_root / "report-2026.ipynb", demo_root / "notes" / "report.ipynb")
+    assert await blocks.until(lambda: follows("notes/report.ipynb"))
+    # Then no backlink points at an old path
+    paths = {p for _, p, _ in await blocks.backlink_set("sales-plot")}
+    assert paths == {"notes/report.ipynb", "notes/index.ipynb"}

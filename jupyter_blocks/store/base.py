@@ -200,6 +200,20 @@ class BlockStore(ABC):
     def duplicates(self, limit: int) -> list[Duplicate]: ...
 
     @abstractmethod
+    def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
+        """References and embeds whose target id has no live block: ``(source block,
+        target, whether the target has a tombstone)``."""
+
+    @abstractmethod
+    def notebook_links(self) -> list[tuple[Backlink, str]]:
+        """Every ``[[path]]`` link: ``(source block, target as written, normalized)``."""
+
+    @abstractmethod
+    def embed_edges(self) -> list[tuple[str, str]]:
+        """``(embedding block id, embedded id)`` for every embed written in a block that
+        its id resolves to (the original, when the id is duplicated)."""
+
+    @abstractmethod
     def ids_resolving_elsewhere(self, path: str) -> set[str]:
         """Ids held by cells of ``path`` that resolve to a block of another notebook (the
         original, indexed first): ``path`` holds copies of them."""

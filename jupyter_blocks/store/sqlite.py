@@ -560,6 +560,34 @@ class SQLiteStore(BlockStore):
         result: list[Duplicate] = self._cached(f"duplicates:{limit}", compute)
         return result
 
+    def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
+        rows = self._reader().execute(
+            "SELECT b.id, b.path, b.idx, l.kind, b.source, l.target,"
+            "  EXISTS (SELECT 1 FROM tombstones t WHERE t.id = l.target)"
+            " FROM links l JOIN blocks b ON b.rowid = l.block"
+            " WHERE l.kind IN ('ref', 'embed')"
+            "   AND NOT EXISTS (SELECT 1 FROM blocks x WHERE x.id = l.target)"
+            " ORDER BY b.path, b.idx"
+        )
+        return [(Backlink(*row[:5]), row[5], bool(row[6])) for row in rows]
+
+    def notebook_links(self) -> list[tuple[Backlink, str]]:
+        rows = self._reader().execute(
+            "SELECT b.id, b.path, b.idx, l.kind, b.source, l.target"
+            " FROM links l JOIN blocks b ON b.rowid = l.block WHERE l.kind = 'notebook'"
+            " ORDER BY b.path, b.idx"
+        )
+        return [(Backlink(*row[:5]), row[5]) for row in rows]
+
+    def embed_edges(self) -> list[tuple[str, str]]:
+        rows = self._reader().execute(
+            "SELECT DISTINCT b.id, l.target FROM links l JOIN blocks b ON b.rowid = l.block"
+            " WHERE l.kind = 'embed' AND b.id IS NOT NULL"
+            "   AND NOT EXISTS (SELECT 1 FROM blocks e"
+            "                   WHERE e.id = b.id AND e.first_seen < b.first_seen)"
+        )
+        return [(row[0], row[1]) for row in rows]
+
     def ids_resolving_elsewhere(self, path: str) -> set[str]:
         rows = self._reader().execute(
             "SELECT DISTINCT b.id FROM blocks b WHERE b.path = ? AND b.id IS NOT NULL"

@@ -1,0 +1,155 @@
+"""What `jupyter blocks check` finds: references that do not resolve, duplicate ids,
+embed cycles and notebooks that could not be indexed. Reads the store only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .store import Backlink, BlockStore
+
+LIST_LIMIT = 10_000
+
+
+@dataclass
+class CheckReport:
+    broken: list[dict[str, Any]] = field(default_factory=list)
+    deleted: list[dict[str, Any]] = field(default_factory=list)
+    notebook_links: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    cycles: list[list[dict[str, Any]]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """A reference that does not show a live block or notebook fails the check."""
+        return bool(self.broken or self.deleted or self.notebook_links)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "failed": self.failed}
+
+
+def _where(link: Backlink) -> dict[str, Any]:
+    return {"path": link.path, "index": link.index, "id": link.id, "kind": link.kind}
+
+
+def check(store: BlockStore) -> CheckReport:
+    report = CheckReport()
+    for link, target, has_tombstone in store.unresolved_links():
+        if has_tombstone:
+            last = store.get_blocks([target]).get(target)
+            report.deleted.append(
+                {**_where(link), "target": target, "last_path": last.path if last else None}
+            )
+        else:
+            report.broken.append({**_where(link), "target": target})
+    for link, target in store.notebook_links():
+        reason = notebook_link_problem(store, target)
+        if reason:
+            report.notebook_links.append({**_where(link), "target": target, "reason": reason})
+    report.duplicates = [
+        {"path": d.path, "original": d.original, "count": d.count}
+        for d in store.duplicates(LIST_LIMIT)
+    ]
+    report.skipped = [{"path": p, "reason": r} for p, r in store.skipped()]
+    cycles = embed_cycles(store.embed_edges())
+    if cycles:
+        places = store.get_blocks(sorted({i for cycle in cycles for i in cycle}))
+        report.cycles = [
+            [{"id": i, "path": places[i].path if i in places else None} for i in cycle]
+            for cycle in cycles
+        ]
+    return report
+
+
+def notebook_link_problem(store: BlockStore, target: str) -> str | None:
+    """Why ``[[target]]`` names no notebook, or None when it resolves (relative to the
+    root, or a bare name that exactly one notebook has)."""
+    if store.file_state(target) is not None:
+        return None
+    if "/" in target:
+        return "no such notebook"
+    matches = store.notebook_paths_named(target)
+    if len(matches) == 1:
+        return None
+    if not matches:
+        return "no such notebook"
+    return "ambiguous: " + ", ".join(sorted(matches)[:5])
+
+
+def embed_cycles(edges: list[tuple[str, str]]) -> list[list[str]]:
+    """Each embed cycle once, as the ids along it (A embeds B embeds A -> [A, B])."""
+    graph: dict[str, list[str]] = {}
+    for source, target in edges:
+        graph.setdefault(source, []).append(target)
+    cycles: list[list[str]] = []
+    for component in _strong_components(graph):
+        members = set(component)
+        start = min(component)
+        if len(component) == 1 and start not in graph.get(start, []):
+            continue
+        cycles.append(_cycle_through(graph, start, members))
+    return sorted(cycles)
+
+
+def _strong_components(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative (an embed chain can be longer than Python's stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in list(graph):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            targets = graph.get(node, [])
+            if child < len(targets):
+                work.append((node, child + 1))
+                target = targets[child]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
+
+
+def _cycle_through(graph: dict[str, list[str]], start: str, members: set[str]) -> list[str]:
+    """One path from ``start`` back to itself inside a strongly connected component."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for target in graph.get(node, []):
+                if target == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return list(reversed(path))
+                if target in members and target not in previous:
+                    previous[target] = node
+                    following.append(target)
+        frontier = following
+    return [start]

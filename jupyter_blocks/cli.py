@@ -1,0 +1,286 @@
+"""`jupyter blocks`: index, inspect and check notebooks from the command line.
+
+Uses the server's settings (``c.BlocksExtension.*``, ``c.ServerApp.root_dir``, the
+ContentsManager's hidden-file rules from ``jupyter_server_config``) and the same index
+file, so that it sees exactly what the server serves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from typing import Any
+
+from jupyter_core.application import JupyterApp
+from jupyter_server.services.contents.filemanager import FileContentsManager
+from traitlets import Bool, Unicode
+
+from . import __version__
+from .app import BlocksExtension, default_db_path
+from .cells import NotebookReader
+from .check import CheckReport, check
+from .indexer import Indexer, TreeRules
+from .refs import is_block_id
+from .store import BlockStore
+from .views import backlink_json, block_json, search_hit_json
+
+COMMON_ALIASES = {
+    "root": "BlocksCommand.root",
+    "db": "BlocksExtension.db_path",
+}
+COMMON_FLAGS = {
+    "json": ({"BlocksCommand": {"json": True}}, "Print JSON instead of text."),
+    "no-refresh": (
+        {"BlocksCommand": {"refresh": False}},
+        "Use the index as it is, without first bringing it up to date with the files.",
+    ),
+}
+
+
+class BlocksCommand(JupyterApp):
+    """What every subcommand shares: the settings, the index, and its refresh."""
+
+    # The server's configuration files, so the index and the hidden-file rules match it.
+    config_file_name = Unicode("jupyter_server_config")
+    aliases = COMMON_ALIASES
+    flags = COMMON_FLAGS
+
+    root = Unicode(
+        "",
+        config=True,
+        help="""The folder whose notebooks are indexed (the server root). Defaults to
+        c.ServerApp.root_dir when configured, else the current directory.""",
+    )
+    json = Bool(False, config=True, help="Print JSON instead of text.")
+    refresh = Bool(
+        True,
+        config=True,
+        help="Bring the index up to date with the files before answering.",
+    )
+
+    def root_dir(self) -> str:
+        if self.extra_args and self.positional_root:
+            return os.path.abspath(self.extra_args[0])
+        if self.root:
+            return os.path.abspath(self.root)
+        configured = self.config.get("ServerApp", {}).get("root_dir")
+        return os.path.abspath(os.path.expanduser(configured or os.getcwd()))
+
+    positional_root = False
+
+    def open_index(self) -> tuple[BlockStore, Indexer, FileContentsManager]:
+        root = self.root_dir()
+        if not os.path.isdir(root):
+            self.exit_with(f"{root} is not a folder.", 2)
+        settings = BlocksExtension(config=self.config)
+        contents = FileContentsManager(config=self.config, root_dir=root)
+        rules = TreeRules(root, contents.allow_hidden, tuple(contents.hide_globs))
+        store_class: type[BlockStore] = settings.store_class  # type: ignore[type-abstract]
+        store = store_class(settings.db_path or default_db_path(root), root)
+        store.open()
+        indexer = Indexer(store, rules, settings.max_notebook_size, self.log)
+        if self.refresh:
+            self.update(indexer)
+        return store, indexer, contents
+
+    def update(self, indexer: Indexer) -> None:
+        stale, gone = indexer.plan()
+        indexer.remove(gone)
+        if not stale:
+            return
+        done = 0
+        tty = sys.stderr.isatty()
+
+        def progress(count: int) -> None:
+            nonlocal done
+            done += count
+            if tty:
+                sys.stderr.write(f"\rIndexing notebooks: {done}/{len(stale)}")
+                sys.stderr.flush()
+
+        indexer.index_all(stale, progress)
+        if tty:
+            sys.stderr.write("\n")
+
+    def print(self, data: Any, text: str) -> None:
+        print(json.dumps(data, indent=1, ensure_ascii=False) if self.json else text)
+
+    def exit_with(self, message: str, code: int) -> None:
+        print(message, file=sys.stderr)
+        self.exit(code)
+
+    def block_id(self) -> str:
+        if not self.extra_args or not is_block_id(self.extra_args[0]):
+            self.exit_with(f"Give a block id: jupyter blocks {self.name.split()[-1]} ID", 2)
+        return self.extra_args[0]
+
+
+class IndexCommand(BlocksCommand):
+    name = "jupyter blocks index"
+    description = "Build or refresh the index of every notebook under ROOT."
+    positional_root = True
+
+    def start(self) -> None:
+        store, _, _ = self.open_index()
+        counts = store.counts()
+        skipped = store.skipped()
+        store.close()
+        self.print(
+            {
+                **dataclasses.asdict(counts),
+                "skipped": [{"path": p, "reason": r} for p, r in skipped],
+            },
+            f"{counts.notebooks} notebooks, {counts.blocks} blocks, "
+            f"{counts.references} references; {len(skipped)} skipped",
+        )
+
+
+class ShowCommand(BlocksCommand):
+    name = "jupyter blocks show"
+    description = "Show the block with this id: where it lives, its source and outputs."
+
+    def start(self) -> None:
+        block_id = self.block_id()
+        store, indexer, _ = self.open_index()
+        block = store.get_blocks([block_id]).get(block_id)
+        store.close()
+        if block is None:
+            self.exit_with(f"block not found: {block_id}", 1)
+            return
+        content = (
+            None if block.deleted else NotebookReader(2**31).read(indexer.rules.os_path(block.path))
+        )
+        cell = content.cell(block.id, block.index) if content else None
+        data = block_json(block, cell, None)
+        data.pop("_signature")
+        data.pop("trusted")
+        state = " (deleted: last known content)" if block.deleted else ""
+        outputs = ", ".join(o.get("output_type", "?") for o in data["outputs"])
+        self.print(
+            data,
+            f"{block.id}  {block.path} cell {block.index} ({data['cell_type']}){state}\n"
+            f"{data['source']}" + (f"\n[outputs: {outputs}]" if outputs else ""),
+        )
+
+
+class BacklinksCommand(BlocksCommand):
+    name = "jupyter blocks backlinks"
+    description = "List the blocks that reference or embed the block with this id."
+
+    def start(self) -> None:
+        block_id = self.block_id()
+        store, _, _ = self.open_index()
+        links = [backlink_json(b, block_id) for b in store.backlinks(block_id)]
+        store.close()
+        self.print(
+            {"id": block_id, "backlinks": links},
+            "\n".join(f"{b['path']} cell {b['index']} ({b['kind']}): {b['snippet']}" for b in links)
+            or f"No block references {block_id}.",
+        )
+
+
+class SearchCommand(BlocksCommand):
+    name = "jupyter blocks search"
+    description = "Search the text of every block."
+
+    def start(self) -> None:
+        query = " ".join(self.extra_args)
+        if not query.strip():
+            self.exit_with("Give words to search for: jupyter blocks search TEXT", 2)
+        store, _, _ = self.open_index()
+        result = store.search(query, 20, 1000)
+        store.close()
+        hits = [search_hit_json(h) for h in result.hits]
+        self.print(
+            {"results": hits, "ranked": result.ranked},
+            "\n".join(
+                f"{h['id'] or '(no id)'}  {h['path']} cell {h['index']}: {h['snippet']}"
+                for h in hits
+            )
+            or "No block matches.",
+        )
+
+
+class CheckCommand(BlocksCommand):
+    name = "jupyter blocks check"
+    description = """Check every reference under ROOT. Lists broken references,
+    references to deleted blocks, notebook links that resolve to nothing, duplicate ids,
+    embed cycles and notebooks that could not be indexed. Exits 1 when a reference does
+    not resolve (for CI and pre-commit)."""
+    positional_root = True
+
+    def start(self) -> None:
+        store, _, _ = self.open_index()
+        report = check(store)
+        store.close()
+        self.print(report.to_json(), render_report(report))
+        self.exit(1 if report.failed else 0)
+
+
+def render_report(report: CheckReport) -> str:
+    lines: list[str] = []
+
+    def section(title: str, items: list[Any], line: Any) -> None:
+        if items:
+            lines.append(f"{title} ({len(items)}):")
+            lines.extend("  " + line(item) for item in items)
+
+    def at(item: dict[str, Any]) -> str:
+        return f"{item['path']} cell {item['index']}"
+
+    section("Broken references", report.broken, lambda i: f"{at(i)}: (({i['target']})) not found")
+    section(
+        "References to deleted blocks",
+        report.deleted,
+        lambda i: f"{at(i)}: (({i['target']})) was deleted from {i['last_path']}",
+    )
+    section(
+        "Notebook links that resolve to nothing",
+        report.notebook_links,
+        lambda i: f"{at(i)}: [[{i['target']}]] {i['reason']}",
+    )
+    section(
+        "Duplicate ids",
+        report.duplicates,
+        lambda d: (
+            f"{d['path']} repeats {d['count']} ids of {d['original']}"
+            " (fix: POST /api/blocks/reassign-ids with the copy's path)"
+        ),
+    )
+    section(
+        "Embed cycles",
+        report.cycles,
+        lambda c: " -> ".join(f"{b['id']} ({b['path']})" for b in [*c, c[0]]),
+    )
+    section("Skipped notebooks", report.skipped, lambda s: f"{s['path']}: {s['reason']}")
+    if not report.failed:
+        lines.append("Every reference resolves.")
+    return "\n".join(lines)
+
+
+class BlocksApp(JupyterApp):
+    name = "jupyter blocks"
+    description = "Index, inspect and check the blocks of your notebooks (jupyter-blocks)."
+    version = __version__
+    subcommands = {  # noqa: RUF012 (a traitlets trait, set per class)
+        "index": (IndexCommand, IndexCommand.description),
+        "show": (ShowCommand, ShowCommand.description),
+        "backlinks": (BacklinksCommand, BacklinksCommand.description),
+        "search": (SearchCommand, SearchCommand.description),
+        "check": (CheckCommand, "Check every reference; exit 1 when one is broken."),
+    }
+
+    def start(self) -> None:
+        if self.subapp is None:
+            print(f"{self.description}\n\nSubcommands: {', '.join(self.subcommands)}")
+            print("Run 'jupyter blocks SUBCOMMAND --help' for the options of each.")
+            self.exit(2)
+        super().start()
+
+
+main = launch_new_instance = BlocksApp.launch_instance
+
+if __name__ == "__main__":
+    main()

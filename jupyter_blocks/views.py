@@ -1,0 +1,70 @@
+"""The JSON shapes of blocks, backlinks and search hits, shared by the REST API and the
+command line (the REST shapes are a contract: extend them, never rename or drop)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .store import Backlink, Block, SearchHit
+
+SNIPPET_CHARS = 160
+
+
+def block_json(block: Block, cell: dict[str, Any] | None, signature: str | None) -> dict[str, Any]:
+    """The REST shape of a block. Content comes from the file when the cell is there
+    (the freshest), else from the index (a tombstone keeps its last known source)."""
+    cell = cell or {}
+    cell_type = cell.get("cell_type", block.cell_type)
+    source = cell.get("source", block.source)
+    if isinstance(source, list):
+        source = "".join(s for s in source if isinstance(s, str))
+    outputs = cell.get("outputs") if cell_type == "code" else None
+    attachments = cell.get("attachments")
+    return {
+        "id": block.id,
+        "path": block.path,
+        "index": block.index,
+        "cell_type": cell_type,
+        "source": source if isinstance(source, str) else block.source,
+        "outputs": outputs if isinstance(outputs, list) else [],
+        "execution_count": cell.get("execution_count") if cell_type == "code" else None,
+        "attachments": attachments if isinstance(attachments, dict) else {},
+        "trusted": False,
+        "deleted": block.deleted,
+        "_signature": signature,
+    }
+
+
+def backlink_json(link: Backlink, target: str | None) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "path": link.path,
+        "index": link.index,
+        "kind": link.kind,
+        "snippet": snippet_around(link.source, target),
+    }
+
+
+def snippet_around(source: str, target: str | None) -> str:
+    """A one-line excerpt of ``source`` centred on where it names ``target`` (or on its
+    first reference when no target is given)."""
+    found = [source.find(f"(({target}))")] if target else [source.find("(("), source.find("[[")]
+    at = min((i for i in found if i >= 0), default=0)
+    start = max(0, at - SNIPPET_CHARS // 2)
+    text = _squash(source[start : start + SNIPPET_CHARS])
+    return ("…" if start else "") + text + ("…" if start + SNIPPET_CHARS < len(source) else "")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def search_hit_json(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "path": hit.path,
+        "index": hit.index,
+        "cell_type": hit.cell_type,
+        "snippet": _squash(hit.snippet),
+    }

@@ -14,6 +14,11 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 ensure_venv
+# The development link of an earlier run points into jupyter_blocks/labextension: pip
+# would write the installed extension's files through it into the source tree.
+link=.venv/share/jupyter/labextensions/jupyter-blocks
+if [ -L "$link" ]; then rm "$link"; fi
+rm -f jupyter_blocks/labextension/install.json
 step "Installing Python dependencies and jupyter-blocks (editable)"
 # The labextension is built just below with jlpm, which the first install brings.
 SKIP_JUPYTER_BUILDER=1 pip install -q --disable-pip-version-check -e ".[test]"

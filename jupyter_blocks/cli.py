@@ -153,7 +153,7 @@ class ShowCommand(BlocksCommand):
             None if block.deleted else NotebookReader(2**31).read(indexer.rules.os_path(block.path))
         )
         cell = content.cell(block.id, block.index) if content else None
-        data = block_json(block, cell, None)
+        data = block_json(block, cell, None, content.data if content else None)
         data.pop("_signature")
         data.pop("trusted")
         state = " (deleted: last known content)" if block.deleted else ""

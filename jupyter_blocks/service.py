@@ -351,7 +351,7 @@ class BlocksService:
                 if content is not None and self.notary is not None
                 else None
             )
-            served.append(block_json(block, cell, signature))
+            served.append(block_json(block, cell, signature, content.data if content else None))
         return served
 
     def _is_trusted(self, signature: str | None) -> bool:

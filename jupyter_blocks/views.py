@@ -11,7 +11,12 @@ from .store import Backlink, Block, SearchHit
 SNIPPET_CHARS = 160
 
 
-def block_json(block: Block, cell: dict[str, Any] | None, signature: str | None) -> dict[str, Any]:
+def block_json(
+    block: Block,
+    cell: dict[str, Any] | None,
+    signature: str | None,
+    notebook: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The REST shape of a block. Content comes from the file when the cell is there
     (the freshest), else from the index (a tombstone keeps its last known source)."""
     cell = cell or {}
@@ -32,8 +37,23 @@ def block_json(block: Block, cell: dict[str, Any] | None, signature: str | None)
         "attachments": attachments if isinstance(attachments, dict) else {},
         "trusted": False,
         "deleted": block.deleted,
+        "language": notebook_language(notebook or {}),
         "_signature": signature,
     }
+
+
+def notebook_language(notebook: dict[str, Any]) -> str:
+    """The language of a notebook's code cells (to highlight them), or ""."""
+    metadata = notebook.get("metadata")
+    if not isinstance(metadata, dict):
+        return ""
+    for key in ("language_info", "kernelspec"):
+        info = metadata.get(key)
+        if isinstance(info, dict):
+            name = info.get("name" if key == "language_info" else "language")
+            if isinstance(name, str):
+                return name
+    return ""
 
 
 def backlink_json(link: Backlink, target: str | None) -> dict[str, Any]:

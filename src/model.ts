@@ -1,5 +1,17 @@
+import { PromiseDelegate } from '@lumino/coreutils';
+import { ISignal, Signal } from '@lumino/signaling';
+
 import { BlocksRequestError, requestAPI } from './request';
-import { IBlocksModel, IServerCheck } from './tokens';
+import {
+  IBacklink,
+  IBlock,
+  IBlocksChange,
+  IBlocksModel,
+  IEnsureIdOptions,
+  ISearchHit,
+  IServerCheck,
+  IStatus
+} from './tokens';
 
 /**
  * The version of this frontend package, from its package.json (bundled at build time).
@@ -13,6 +25,28 @@ export const FRONTEND_VERSION: string = require('../package.json').version;
 export const INSTALL_COMMAND = `pip install "jupyter-blocks==${FRONTEND_VERSION}"`;
 
 /**
+ * How long resolve requests wait for others to join them (one request per render pass).
+ */
+const BATCH_DELAY_MS = 5;
+
+/**
+ * The server's limit of ids per resolve request.
+ */
+const MAX_RESOLVE = 500;
+
+/**
+ * A server event of the `jupyter_blocks` schema.
+ */
+export interface IBlocksEvent {
+  action: 'changed' | 'progress' | 'ready';
+  paths?: string[];
+  ids?: string[];
+  truncated?: boolean;
+  done?: number;
+  total?: number;
+}
+
+/**
  * The jupyter-blocks model: every call to the server goes through here.
  */
 export class BlocksModel implements IBlocksModel {
@@ -20,10 +54,151 @@ export class BlocksModel implements IBlocksModel {
     return this._serverCheck;
   }
 
+  get changed(): ISignal<IBlocksModel, IBlocksChange> {
+    return this._changed;
+  }
+
+  get progress(): ISignal<
+    IBlocksModel,
+    { done: number; total: number; ready: boolean }
+  > {
+    return this._progress;
+  }
+
   async checkServer(): Promise<IServerCheck> {
     const check = await this._checkServer();
     this._serverCheck = check;
     return check;
+  }
+
+  resolve(ids: string[]): Promise<Map<string, IBlock | null>> {
+    const wanted = [...new Set(ids)];
+    const missing = wanted.filter(
+      id => !this._cache.has(id) && !this._inFlight.has(id)
+    );
+    for (const id of missing) {
+      const delegate = new PromiseDelegate<IBlock | null>();
+      // A failed request is answered by the next render, not by an unhandled error.
+      delegate.promise.catch(() => undefined);
+      this._inFlight.set(id, delegate);
+      this._queue.add(id);
+    }
+    if (missing.length > 0 && this._timer === null) {
+      this._timer = setTimeout(() => this._flush(), BATCH_DELAY_MS);
+    }
+    return Promise.all(
+      wanted.map(async id => {
+        const cached = this._cache.get(id);
+        if (cached !== undefined) {
+          return [id, cached] as const;
+        }
+        return [id, await this._inFlight.get(id)!.promise] as const;
+      })
+    ).then(entries => new Map(entries));
+  }
+
+  async ensureId(
+    path: string,
+    index: number,
+    options: IEnsureIdOptions = {}
+  ): Promise<{ id: string; written: boolean }> {
+    const reply = await requestAPI<{ id: string; written: boolean }>(
+      'ensure-id',
+      {
+        method: 'POST',
+        body: JSON.stringify({
+          path,
+          index,
+          cell_ids: options.cellIds,
+          last_modified: options.lastModified
+        })
+      }
+    );
+    this._cache.delete(reply.id);
+    return { id: reply.id, written: reply.written };
+  }
+
+  async search(query: string, limit = 20): Promise<ISearchHit[]> {
+    const params = new URLSearchParams({ q: query, limit: String(limit) });
+    const reply = await requestAPI<{ results: ISearchHit[] }>(
+      `search?${params.toString()}`
+    );
+    return reply.results;
+  }
+
+  async backlinks(id: string): Promise<IBacklink[]> {
+    const reply = await requestAPI<{ backlinks: IBacklink[] }>(
+      `backlinks/${encodeURIComponent(id)}`
+    );
+    return reply.backlinks;
+  }
+
+  async notebookBacklinks(path: string): Promise<IBacklink[]> {
+    const params = new URLSearchParams({ path });
+    const reply = await requestAPI<{ backlinks: IBacklink[] }>(
+      `notebook-backlinks?${params.toString()}`
+    );
+    return reply.backlinks;
+  }
+
+  status(): Promise<IStatus> {
+    return requestAPI<IStatus>('status');
+  }
+
+  /**
+   * Apply a server event: forget what changed, then tell the views.
+   */
+  handleEvent(event: IBlocksEvent): void {
+    if (event.action === 'progress' || event.action === 'ready') {
+      this._progress.emit({
+        done: event.done ?? 0,
+        total: event.total ?? 0,
+        ready: event.action === 'ready'
+      });
+      if (event.action === 'progress') {
+        return;
+      }
+    }
+    const ids = new Set(event.ids ?? []);
+    const paths = new Set(event.paths ?? []);
+    // The first scan's end can make any unknown id known.
+    const all = event.action === 'ready' || Boolean(event.truncated);
+    for (const [id, block] of this._cache) {
+      if (
+        all ||
+        ids.has(id) ||
+        block === null ||
+        (block !== null && paths.has(block.path))
+      ) {
+        this._cache.delete(id);
+      }
+    }
+    this._changed.emit({ ids, paths, all });
+  }
+
+  private async _flush(): Promise<void> {
+    this._timer = null;
+    const ids = [...this._queue];
+    this._queue.clear();
+    for (let start = 0; start < ids.length; start += MAX_RESOLVE) {
+      const chunk = ids.slice(start, start + MAX_RESOLVE);
+      try {
+        const reply = await requestAPI<{
+          blocks: Record<string, IBlock | null>;
+        }>('resolve', { method: 'POST', body: JSON.stringify({ ids: chunk }) });
+        for (const id of chunk) {
+          const block = reply.blocks[id] ?? null;
+          this._cache.set(id, block);
+          this._inFlight.get(id)?.resolve(block);
+          this._inFlight.delete(id);
+        }
+      } catch (error) {
+        for (const id of chunk) {
+          this._inFlight.get(id)?.reject(error);
+          this._inFlight.delete(id);
+        }
+      }
+    }
   }
 
   private async _checkServer(): Promise<IServerCheck> {
@@ -69,4 +244,13 @@ export class BlocksModel implements IBlocksModel {
   }
 
   private _serverCheck: IServerCheck | null = null;
+  private _cache = new Map<string, IBlock | null>();
+  private _inFlight = new Map<string, PromiseDelegate<IBlock | null>>();
+  private _queue = new Set<string>();
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _changed = new Signal<IBlocksModel, IBlocksChange>(this);
+  private _progress = new Signal<
+    IBlocksModel,
+    { done: number; total: number; ready: boolean }
+  >(this);
 }

@@ -1,4 +1,6 @@
 import { Token } from '@lumino/coreutils';
+import { ISignal } from '@lumino/signaling';
+import type * as nbformat from '@jupyterlab/nbformat';
 
 /**
  * What the frontend learned about the jupyter-blocks server extension.
@@ -26,6 +28,182 @@ export interface IServerCheck {
 }
 
 /**
+ * A block as the server serves it (`GET /api/blocks/block/<id>`).
+ */
+export interface IBlock {
+  /**
+   * The cell id, or null for a cell of a notebook without ids.
+   */
+  id: string | null;
+  /**
+   * The notebook path, relative to the server root.
+   */
+  path: string;
+  /**
+   * The cell's position in its notebook.
+   */
+  index: number;
+  /**
+   * `markdown`, `code` or `raw`.
+   */
+  cell_type: string;
+  /**
+   * The cell's source.
+   */
+  source: string;
+  /**
+   * The outputs of a code cell, as nbformat output dicts.
+   */
+  outputs: nbformat.IOutput[];
+  /**
+   * The execution count of a code cell.
+   */
+  execution_count: number | null;
+  /**
+   * The attachments of a markdown cell.
+   */
+  attachments: Record<string, Record<string, string>>;
+  /**
+   * Whether this user trusts the notebook (Jupyter's signatures).
+   */
+  trusted: boolean;
+  /**
+   * True for a tombstone: the last known content of a deleted block.
+   */
+  deleted: boolean;
+  /**
+   * The language of the notebook's code (to highlight it), or "".
+   */
+  language: string;
+}
+
+/**
+ * One block that references (or embeds, or links to) another.
+ */
+export interface IBacklink {
+  /**
+   * The referencing cell's id (null when its notebook has no ids).
+   */
+  id: string | null;
+  /**
+   * The referencing notebook.
+   */
+  path: string;
+  /**
+   * The referencing cell's position.
+   */
+  index: number;
+  /**
+   * `ref`, `embed` or `notebook` (a `[[path]]` link).
+   */
+  kind: 'ref' | 'embed' | 'notebook';
+  /**
+   * A one-line excerpt around the reference.
+   */
+  snippet: string;
+}
+
+/**
+ * One search result.
+ */
+export interface ISearchHit {
+  /**
+   * The block id (null when its notebook has no ids yet).
+   */
+  id: string | null;
+  /**
+   * The notebook path.
+   */
+  path: string;
+  /**
+   * The cell's position.
+   */
+  index: number;
+  /**
+   * `markdown`, `code` or `raw`.
+   */
+  cell_type: string;
+  /**
+   * A one-line excerpt of the matching text.
+   */
+  snippet: string;
+}
+
+/**
+ * The index's state (`GET /api/blocks/status`).
+ */
+export interface IStatus {
+  /**
+   * The server extension's version.
+   */
+  version: string;
+  /**
+   * `indexing` during the first scan, then `ready`.
+   */
+  state: 'starting' | 'indexing' | 'ready';
+  /**
+   * Indexed notebooks.
+   */
+  notebooks: number;
+  /**
+   * Indexed blocks.
+   */
+  blocks: number;
+  /**
+   * References, embeds and links.
+   */
+  references: number;
+  /**
+   * Changes waiting to be indexed.
+   */
+  pending: number;
+  /**
+   * Progress of the first scan.
+   */
+  progress: { done: number; total: number };
+  /**
+   * Files that could not be indexed, and why.
+   */
+  skipped: { path: string; reason: string }[];
+  /**
+   * Notebooks that repeat the ids of another (copies).
+   */
+  duplicates: { path: string; original: string; count: number }[];
+}
+
+/**
+ * What changed in the index, from the server's `jupyter_blocks` events.
+ */
+export interface IBlocksChange {
+  /**
+   * Block ids whose content or place changed.
+   */
+  ids: ReadonlySet<string>;
+  /**
+   * Notebook paths whose blocks changed.
+   */
+  paths: ReadonlySet<string>;
+  /**
+   * True when the lists were cut short: anything may have changed.
+   */
+  all: boolean;
+}
+
+/**
+ * Options of `IBlocksModel.ensureId`.
+ */
+export interface IEnsureIdOptions {
+  /**
+   * The ids the open document gave its cells, written as they are.
+   */
+  cellIds?: string[];
+  /**
+   * The open document's timestamp: the server refuses if the file changed since.
+   */
+  lastModified?: string;
+}
+
+/**
  * The jupyter-blocks model: the one place that talks to the server extension.
  */
 export interface IBlocksModel {
@@ -38,6 +216,49 @@ export interface IBlocksModel {
    * The result of the last server check, or null before the first one ends.
    */
   readonly serverCheck: IServerCheck | null;
+  /**
+   * The blocks of these ids (null for an unknown id). Calls made in the same moment
+   * are merged into one request, and answers are cached until the server says the
+   * block changed.
+   */
+  resolve(ids: string[]): Promise<Map<string, IBlock | null>>;
+  /**
+   * The id of the cell at `index` of `path`, written into the notebook first when it
+   * has none, so that a reference to it never dangles.
+   */
+  ensureId(
+    path: string,
+    index: number,
+    options?: IEnsureIdOptions
+  ): Promise<{ id: string; written: boolean }>;
+  /**
+   * Blocks whose text matches `query`.
+   */
+  search(query: string, limit?: number): Promise<ISearchHit[]>;
+  /**
+   * Blocks that reference or embed the block `id`.
+   */
+  backlinks(id: string): Promise<IBacklink[]>;
+  /**
+   * Blocks that reference any block of the notebook at `path`, or link to it.
+   */
+  notebookBacklinks(path: string): Promise<IBacklink[]>;
+  /**
+   * The index's state and problems.
+   */
+  status(): Promise<IStatus>;
+  /**
+   * Emitted when the server says blocks changed (after the cache forgot them).
+   */
+  readonly changed: ISignal<IBlocksModel, IBlocksChange>;
+  /**
+   * Emitted during the first scan of the root (`done` of `total` notebooks), and
+   * once more when it is over (`ready` true).
+   */
+  readonly progress: ISignal<
+    IBlocksModel,
+    { done: number; total: number; ready: boolean }
+  >;
 }
 
 /**
@@ -47,3 +268,9 @@ export const IBlocksModel = new Token<IBlocksModel>(
   'jupyter-blocks:IBlocksModel',
   'The jupyter-blocks model: blocks, references and backlinks from the server.'
 );
+
+/**
+ * The `$id` of the server's event schema.
+ */
+export const BLOCKS_EVENT_SCHEMA =
+  'https://events.jupyter-blocks.org/jupyter_blocks/blocks/v1';

@@ -1,0 +1,145 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+
+import { embedText, referenceText } from './syntax';
+import { IBlocksModel } from './tokens';
+
+/**
+ * The command ids (a contract: keyboard shortcuts and other extensions use them).
+ */
+export namespace CommandIDs {
+  export const copyReference = 'jupyter-blocks:copy-reference';
+  export const copyEmbed = 'jupyter-blocks:copy-embed';
+  export const copyLink = 'jupyter-blocks:copy-link';
+}
+
+/**
+ * The URL that opens a notebook at a cell.
+ */
+export function cellUrl(path: string, id: string): string {
+  const app = PageConfig.getOption('appUrl') || '/lab';
+  return (
+    URLExt.join(
+      PageConfig.getBaseUrl(),
+      app,
+      'tree',
+      URLExt.encodeParts(path)
+    ) + `#cell-id=${id}`
+  );
+}
+
+/**
+ * The id of a cell of an open notebook, persisted in the file first, so that what is
+ * copied never dangles. A notebook with unsaved edits is not written: the id of its
+ * open model is used, and its next save persists it.
+ */
+export async function persistedCellId(
+  model: IBlocksModel,
+  panel: NotebookPanel,
+  index: number
+): Promise<string> {
+  const context = panel.context;
+  await context.ready;
+  const cells = context.model.cells;
+  const cellIds = Array.from(
+    { length: cells.length },
+    (_, i) => cells.get(i).id
+  );
+  const own = cellIds[index];
+  if (context.model.dirty) {
+    const known = (await model.resolve([own])).get(own);
+    if (!known || known.deleted || known.path !== context.path) {
+      Notification.warning(
+        `Save ${context.path} to make this reference permanent: the cell is not saved yet.`,
+        { autoClose: 8000 }
+      );
+    }
+    return own;
+  }
+  const { id, written } = await model.ensureId(context.path, index, {
+    cellIds,
+    lastModified: context.contentsModel?.last_modified
+  });
+  if (written) {
+    // The file now holds the ids of the open notebook: reload it, so that the next
+    // save does not find the file changed on disk.
+    const notebook = panel.content;
+    const active = notebook.activeCellIndex;
+    await context.revert();
+    notebook.activeCellIndex = active;
+  }
+  return id;
+}
+
+/**
+ * Register the copy commands, in the palette and the cell context menu.
+ */
+export function addCommands(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  model: IBlocksModel,
+  palette: ICommandPalette | null
+): void {
+  const copy = async (
+    make: (id: string, path: string) => string,
+    what: string
+  ) => {
+    const panel = tracker.currentWidget;
+    if (!panel) {
+      return;
+    }
+    const index = panel.content.activeCellIndex;
+    try {
+      const id = await persistedCellId(model, panel, index);
+      Clipboard.copyToSystem(make(id, panel.context.path));
+      Notification.success(`${what} copied: ${make(id, panel.context.path)}`, {
+        autoClose: 3000
+      });
+    } catch (error) {
+      Notification.error(
+        `Could not copy the ${what.toLowerCase()}: ${(error as Error).message}`,
+        {
+          autoClose: false
+        }
+      );
+    }
+  };
+  const enabled = () => Boolean(tracker.currentWidget?.content.activeCell);
+
+  app.commands.addCommand(CommandIDs.copyReference, {
+    label: 'Copy Block Reference',
+    caption:
+      'Copy ((id)) of the active cell, to reference it from any notebook',
+    isEnabled: enabled,
+    execute: () => copy(id => referenceText(id), 'Block reference')
+  });
+  app.commands.addCommand(CommandIDs.copyEmbed, {
+    label: 'Copy Block Embed',
+    caption:
+      'Copy {{embed ((id))}} of the active cell, to show it in another notebook',
+    isEnabled: enabled,
+    execute: () => copy(id => embedText(id), 'Block embed')
+  });
+  app.commands.addCommand(CommandIDs.copyLink, {
+    label: 'Copy Link to Cell',
+    caption: 'Copy a URL that opens this notebook at the active cell',
+    isEnabled: enabled,
+    execute: () => copy((id, path) => cellUrl(path, id), 'Link to cell')
+  });
+
+  const commands = [
+    CommandIDs.copyReference,
+    CommandIDs.copyEmbed,
+    CommandIDs.copyLink
+  ];
+  commands.forEach((command, rank) => {
+    app.contextMenu.addItem({
+      command,
+      selector: '.jp-Notebook .jp-Cell',
+      rank: 20 + rank
+    });
+    palette?.addItem({ command, category: 'Blocks' });
+  });
+}

@@ -1,0 +1,340 @@
+import {
+  IRenderMimeRegistry,
+  MimeModel,
+  OutputModel,
+  RenderMimeRegistry
+} from '@jupyterlab/rendermime';
+import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Contents } from '@jupyterlab/services';
+
+import { blockTitle, Facet } from './syntax';
+import { IBlock, IBlocksModel } from './tokens';
+
+/**
+ * What rendering references and embeds needs from the application.
+ */
+export interface ITransclusionContext {
+  /**
+   * The blocks model (resolve, changes).
+   */
+  model: IBlocksModel;
+  /**
+   * The application's renderers, for outputs and embedded markdown.
+   */
+  rendermime: IRenderMimeRegistry;
+  /**
+   * The contents manager, to resolve links inside an embedded block relative to the
+   * notebook it comes from.
+   */
+  contents: Contents.IManager;
+  /**
+   * Open the notebook of a block at that block.
+   */
+  open(target: { path: string; id: string | null; index: number }): void;
+  /**
+   * Open a notebook.
+   */
+  openNotebook(path: string): void;
+  /**
+   * The user's settings.
+   */
+  settings: IBlocksSettings;
+}
+
+/**
+ * The settings of `jupyter-blocks:render`.
+ */
+export interface IBlocksSettings {
+  /**
+   * How many embeds deep an embed may nest before a "too deep" marker.
+   */
+  embedDepth: number;
+  /**
+   * Whether a full embed of a code cell shows its source (outputs always show).
+   */
+  showEmbedSource: boolean;
+  /**
+   * Whether embeds and references refresh when their source notebook changes.
+   */
+  liveRefresh: boolean;
+}
+
+export const DEFAULT_SETTINGS: IBlocksSettings = {
+  embedDepth: 3,
+  showEmbedSource: true,
+  liveRefresh: true
+};
+
+/**
+ * Renders the markdown of an embedded block (with its own embeds, one level deeper).
+ */
+export type MarkdownRenderer = (
+  host: HTMLElement,
+  block: IBlock,
+  ancestors: string[]
+) => Promise<IRenderMime.IRenderer>;
+
+/**
+ * An inline reference: the block's title as a link, or a placeholder.
+ */
+export function createReference(
+  id: string,
+  block: IBlock | null,
+  context: ITransclusionContext
+): HTMLElement {
+  if (block === null) {
+    return missing(id, 'span', 'block not found');
+  }
+  const link = document.createElement('a');
+  link.className = 'jp-Blocks-ref';
+  link.dataset.blockId = id;
+  link.href = '#';
+  link.title = `${block.path}, cell ${block.index + 1}${
+    block.deleted ? ' (deleted)' : ''
+  }`;
+  const title = blockTitle(block.source) || `cell ${block.index + 1}`;
+  if (block.deleted) {
+    link.classList.add('jp-mod-deleted');
+    link.append(label('deleted block'), ` ${title} `, code(id));
+  } else {
+    link.textContent = title;
+  }
+  link.addEventListener('click', event => {
+    event.preventDefault();
+    context.open(block);
+  });
+  return link;
+}
+
+/**
+ * A `[[path.ipynb]]` link.
+ */
+export function createNotebookLink(
+  path: string,
+  context: ITransclusionContext
+): HTMLElement {
+  const link = document.createElement('a');
+  link.className = 'jp-Blocks-notebookLink';
+  link.href = '#';
+  link.dataset.path = path;
+  link.textContent = path
+    .split('/')
+    .pop()!
+    .replace(/\.ipynb$/i, '');
+  link.title = path;
+  link.addEventListener('click', event => {
+    event.preventDefault();
+    context.openNotebook(path);
+  });
+  return link;
+}
+
+/**
+ * An embed: the block's content in a box naming its notebook, or a placeholder.
+ */
+export async function createEmbed(
+  id: string,
+  facet: Facet,
+  block: IBlock | null,
+  ancestors: string[],
+  context: ITransclusionContext,
+  renderMarkdown: MarkdownRenderer,
+  renderers: IRenderMime.IRenderer[]
+): Promise<HTMLElement> {
+  if (block === null) {
+    return missing(id, 'div', 'block not found');
+  }
+  if (ancestors.includes(id)) {
+    return marker(
+      id,
+      'cycle',
+      `cycle: this block embeds itself through ${ancestors.join(' → ')}`
+    );
+  }
+  if (ancestors.length >= context.settings.embedDepth) {
+    return marker(
+      id,
+      'too-deep',
+      `too deep: embeds nest more than ${context.settings.embedDepth} levels`
+    );
+  }
+  const box = document.createElement('div');
+  box.className = 'jp-Blocks-embed';
+  box.dataset.blockId = id;
+  box.dataset.facet = facet;
+  box.append(embedHeader(id, block, context));
+  const body = document.createElement('div');
+  body.className = 'jp-Blocks-embedBody';
+  box.append(body);
+  if (block.deleted) {
+    box.classList.add('jp-mod-deleted');
+    const source = document.createElement('pre');
+    source.textContent = block.source;
+    body.append(source);
+    return box;
+  }
+  if (block.cell_type === 'markdown') {
+    renderers.push(await renderMarkdown(body, block, [...ancestors, id]));
+    return box;
+  }
+  const showSource =
+    facet === 'source' ||
+    (facet === 'all' &&
+      (context.settings.showEmbedSource || block.cell_type !== 'code'));
+  if (showSource) {
+    const source = document.createElement('div');
+    source.className = 'jp-Blocks-embedSource';
+    body.append(source);
+    renderers.push(await renderCode(source, block, context.rendermime));
+  }
+  if (facet !== 'source' && block.cell_type === 'code') {
+    const outputs = document.createElement('div');
+    outputs.className = 'jp-Blocks-embedOutputs jp-OutputArea';
+    body.append(outputs);
+    for (const output of block.outputs) {
+      const rendered = await renderOutput(
+        output,
+        block.trusted,
+        context.rendermime
+      );
+      if (rendered) {
+        const wrapper = document.createElement('div');
+        wrapper.className = 'jp-OutputArea-output';
+        wrapper.append(rendered.node);
+        outputs.append(wrapper);
+        renderers.push(rendered);
+      }
+    }
+    if (block.outputs.length === 0 && facet === 'outputs') {
+      outputs.append(label('no outputs: run the cell in its notebook'));
+    }
+  }
+  return box;
+}
+
+/**
+ * A resolver for links and images of a block, relative to its own notebook.
+ */
+export function resolverFor(
+  path: string,
+  contents: Contents.IManager
+): IRenderMime.IResolver {
+  return new RenderMimeRegistry.UrlResolver({ path, contents });
+}
+
+function embedHeader(
+  id: string,
+  block: IBlock,
+  context: ITransclusionContext
+): HTMLElement {
+  const header = document.createElement('div');
+  header.className = 'jp-Blocks-embedHeader';
+  const source = document.createElement('a');
+  source.className = 'jp-Blocks-embedTitle';
+  source.href = '#';
+  source.textContent = `${block.path} · cell ${block.index + 1}`;
+  source.title = `Open ${block.path} at this block`;
+  source.addEventListener('click', event => {
+    event.preventDefault();
+    context.open(block);
+  });
+  header.append(source);
+  if (block.deleted) {
+    header.append(
+      ' ',
+      label('deleted block: last known content'),
+      ' ',
+      code(id)
+    );
+  } else if (
+    !block.trusted &&
+    block.cell_type === 'code' &&
+    block.outputs.length
+  ) {
+    const untrusted = label('untrusted');
+    untrusted.title =
+      'Outputs from a notebook you have not trusted are shown sanitized. Trust its notebook to show them in full.';
+    header.append(' ', untrusted);
+  }
+  return header;
+}
+
+async function renderCode(
+  host: HTMLElement,
+  block: IBlock,
+  rendermime: IRenderMimeRegistry
+): Promise<IRenderMime.IRenderer> {
+  // Fenced code in markdown is highlighted by JupyterLab's markdown parser.
+  const fence = '`'.repeat(Math.max(3, longestRun(block.source, '`') + 1));
+  const source = `${fence}${block.language}\n${block.source}\n${fence}`;
+  const renderer = rendermime.createRenderer('text/markdown');
+  await renderer.renderModel(
+    new MimeModel({ data: { 'text/markdown': source }, trusted: false })
+  );
+  host.append(renderer.node);
+  return renderer;
+}
+
+/**
+ * One output, rendered as JupyterLab renders it in its own notebook: trusted only
+ * when the server says the user trusts that notebook, else sanitized and without
+ * unsafe mime types (no script, no untrusted SVG).
+ */
+async function renderOutput(
+  output: IBlock['outputs'][number],
+  trusted: boolean,
+  rendermime: IRenderMimeRegistry
+): Promise<IRenderMime.IRenderer | null> {
+  const model = new OutputModel({ value: output, trusted });
+  const mimeType = rendermime.preferredMimeType(
+    model.data,
+    trusted ? 'any' : 'ensure'
+  );
+  if (!mimeType) {
+    return null;
+  }
+  const renderer = rendermime.createRenderer(mimeType);
+  await renderer.renderModel(model);
+  return renderer;
+}
+
+function missing(id: string, tag: 'span' | 'div', text: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = 'jp-Blocks-missing';
+  node.dataset.blockId = id;
+  node.append(label(text + ':'), ' ', code(id));
+  node.title = 'No notebook under the server root has a cell with this id.';
+  return node;
+}
+
+function marker(id: string, kind: string, text: string): HTMLElement {
+  const node = document.createElement('div');
+  node.className = `jp-Blocks-marker jp-mod-${kind}`;
+  node.dataset.blockId = id;
+  node.append(label(text), ' ', code(id));
+  return node;
+}
+
+function label(text: string): HTMLElement {
+  const node = document.createElement('span');
+  node.className = 'jp-Blocks-label';
+  node.textContent = text;
+  return node;
+}
+
+function code(text: string): HTMLElement {
+  const node = document.createElement('code');
+  node.className = 'jp-Blocks-id';
+  node.textContent = text;
+  return node;
+}
+
+function longestRun(text: string, char: string): number {
+  let longest = 0;
+  let run = 0;
+  for (const c of text) {
+    run = c === char ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}

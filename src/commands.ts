@@ -1,7 +1,9 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import type * as nbformat from '@jupyterlab/nbformat';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Contents } from '@jupyterlab/services';
 
 import { embedText, referenceText } from './syntax';
 import { IBlocksModel } from './tokens';
@@ -38,7 +40,8 @@ export function cellUrl(path: string, id: string): string {
 export async function persistedCellId(
   model: IBlocksModel,
   panel: NotebookPanel,
-  index: number
+  index: number,
+  contents: Contents.IManager
 ): Promise<string> {
   const context = panel.context;
   await context.ready;
@@ -48,7 +51,19 @@ export async function persistedCellId(
     (_, i) => cells.get(i).id
   );
   const own = cellIds[index];
-  if (context.model.dirty) {
+  // JupyterLab marks a notebook without ids dirty as it opens it (it gives its cells
+  // ids): only a difference in content means the user has unsaved work.
+  const disk = await contents.get(context.path, {
+    content: true,
+    type: 'notebook'
+  });
+  if (
+    context.model.dirty &&
+    hasUnsavedWork(
+      context.model.toJSON() as unknown as nbformat.INotebookContent,
+      disk.content as nbformat.INotebookContent
+    )
+  ) {
     const known = (await model.resolve([own])).get(own);
     if (!known || known.deleted || known.path !== context.path) {
       Notification.warning(
@@ -60,7 +75,7 @@ export async function persistedCellId(
   }
   const { id, written } = await model.ensureId(context.path, index, {
     cellIds,
-    lastModified: context.contentsModel?.last_modified
+    lastModified: disk.last_modified
   });
   if (written) {
     // The file now holds the ids of the open notebook: reload it, so that the next
@@ -71,6 +86,46 @@ export async function persistedCellId(
     notebook.activeCellIndex = active;
   }
   return id;
+}
+
+/**
+ * Whether an open notebook differs from its file in anything but cell ids and the
+ * format version: sources, outputs, metadata, cells added or removed.
+ */
+export function hasUnsavedWork(
+  open: nbformat.INotebookContent,
+  disk: nbformat.INotebookContent
+): boolean {
+  if (open.cells.length !== disk.cells.length) {
+    return true;
+  }
+  return open.cells.some(
+    (cell, i) => canonical(cell) !== canonical(disk.cells[i])
+  );
+}
+
+function canonical(cell: nbformat.ICell): string {
+  const { metadata, ...rest } = cell as nbformat.ICell & { id?: string };
+  const kept = { ...((metadata ?? {}) as Record<string, unknown>) };
+  delete kept.trusted;
+  delete (rest as { id?: string }).id;
+  return JSON.stringify(joinLines({ ...rest, metadata: kept }));
+}
+
+function joinLines(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.every(v => typeof v === 'string')
+      ? value.join('')
+      : value.map(joinLines);
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map(k => [k, joinLines((value as Record<string, unknown>)[k])])
+    );
+  }
+  return value;
 }
 
 /**
@@ -92,7 +147,12 @@ export function addCommands(
     }
     const index = panel.content.activeCellIndex;
     try {
-      const id = await persistedCellId(model, panel, index);
+      const id = await persistedCellId(
+        model,
+        panel,
+        index,
+        app.serviceManager.contents
+      );
       Clipboard.copyToSystem(make(id, panel.context.path));
       Notification.success(`${what} copied: ${make(id, panel.context.path)}`, {
         autoClose: 3000

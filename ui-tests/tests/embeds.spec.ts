@@ -4,27 +4,41 @@ import * as path from 'path';
 import { openRendered } from './helpers';
 
 test.describe('references and embeds in the demo', () => {
-  test('a reference shows its block, an embed shows its outputs', async ({ page }) => {
+  test('a reference shows its block, an embed shows its outputs', async ({
+    page
+  }) => {
     await openRendered(page, 'report.ipynb');
     const notebook = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)');
 
     // ((sales-plot)) shows the first line of the plot cell, as a link
-    const ref = notebook.locator('.jp-Blocks-ref[data-block-id="sales-plot"]').first();
+    const ref = notebook
+      .locator('.jp-Blocks-ref[data-block-id="sales-plot"]')
+      .first();
     await expect(ref).toHaveText('Monthly units sold, by region');
 
     // {{embed ((sales-plot))}} shows the plot cell's source and its image, naming its notebook
-    const plot = notebook.locator('.jp-Blocks-embed[data-block-id="sales-plot"]');
-    await expect(plot.locator('.jp-Blocks-embedTitle')).toContainText('data/sales.ipynb');
-    await expect(plot.locator('.jp-Blocks-embedSource')).toContainText('plt.subplots');
+    const plot = notebook.locator(
+      '.jp-Blocks-embed[data-block-id="sales-plot"]'
+    );
+    await expect(plot.locator('.jp-Blocks-embedTitle')).toContainText(
+      'data/sales.ipynb'
+    );
+    await expect(plot.locator('.jp-Blocks-embedSource')).toContainText(
+      'plt.subplots'
+    );
     await expect(plot.locator('.jp-Blocks-embedOutputs img')).toBeVisible();
 
     // {{embed ((summary-table)) outputs}} shows the table alone
-    const table = notebook.locator('.jp-Blocks-embed[data-block-id="summary-table"]');
+    const table = notebook.locator(
+      '.jp-Blocks-embed[data-block-id="summary-table"]'
+    );
     await expect(table.locator('.jp-Blocks-embedOutputs table')).toBeVisible();
     await expect(table.locator('.jp-Blocks-embedSource')).toHaveCount(0);
 
     // Decoys in code are left as written
-    await expect(notebook.locator('code', { hasText: '((sales-plot))' }).first()).toBeVisible();
+    await expect(
+      notebook.locator('code', { hasText: '((sales-plot))' }).first()
+    ).toBeVisible();
 
     // The README's picture: the demo's "trend" cell with its embed
     const cell = notebook.locator('.jp-Cell', { has: plot });

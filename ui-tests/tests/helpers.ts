@@ -9,7 +9,11 @@ export function notebook(cells: Record<string, unknown>[]): string {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      },
       language_info: { name: 'python' }
     },
     cells: cells.map(cell => ({ metadata: {}, ...cell }))
@@ -72,14 +76,21 @@ export async function openRendered(
   page: IJupyterLabPageFixture,
   path: string
 ): Promise<void> {
-  await expect(page.locator('body')).toHaveAttribute('data-jp-blocks-server', 'ok');
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-blocks-server',
+    'ok'
+  );
   await page.evaluate(async path => {
     await window.jupyterapp.commands.execute('docmanager:open', { path });
   }, path);
   const name = path.split('/').pop()!;
-  await expect(page.locator(`.lm-TabBar-tab.lm-mod-current[title^="Name: ${name}"]`)).toBeVisible();
   await expect(
-    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell').first()
+    page.locator(`.lm-TabBar-tab.lm-mod-current[title^="Name: ${name}"]`)
+  ).toBeVisible();
+  await expect(
+    page
+      .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')
+      .first()
   ).toBeVisible();
 }
 

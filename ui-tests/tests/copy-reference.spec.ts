@@ -39,7 +39,9 @@ test.describe('Copy Block Reference', () => {
       'markdown',
       `The planets example: ${copied}`
     );
-    await page.evaluate(() => window.jupyterapp.commands.execute('notebook:run-cell'));
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('notebook:run-cell')
+    );
 
     // Then the reference shows the referenced cell's first line
     const ref = currentNotebook(page).locator('.jp-Blocks-ref').first();

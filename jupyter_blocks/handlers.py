@@ -174,6 +174,23 @@ class NotebookBacklinksHandler(BlocksHandler):
         self.finish({"path": path, "backlinks": [backlink_json(b, None) for b in links]})
 
 
+class BacklinkCountsHandler(BlocksHandler):
+    """``GET /api/blocks/backlink-counts?path=<path>``: for each referenced block of a
+    notebook, how many blocks reference or embed it (one request for a whole notebook's
+    badges)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", "")
+        if not path:
+            raise web.HTTPError(400, "Give the notebook's path: ?path=folder/name.ipynb")
+        counts = await self.blocks.backlink_counts(path)
+        if counts is None:
+            raise web.HTTPError(404, f"No indexed notebook at {path[:200]}.")
+        self.finish({"path": path, "counts": counts})
+
+
 class EnsureIdHandler(BlocksHandler):
     """``POST /api/blocks/ensure-id`` with ``{"path", "index"}``: the cell's id, written
     into the notebook first when it has none (so that a reference never dangles).
@@ -234,6 +251,7 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/search", SearchHandler),
         (f"{API_PREFIX}/backlinks/{ID_PATTERN}", BacklinksHandler),
         (f"{API_PREFIX}/notebook-backlinks", NotebookBacklinksHandler),
+        (f"{API_PREFIX}/backlink-counts", BacklinkCountsHandler),
         (f"{API_PREFIX}/ensure-id", EnsureIdHandler),
         (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
     ]

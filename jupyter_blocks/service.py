@@ -333,6 +333,17 @@ class BlocksService:
 
         return await self._read(query)
 
+    async def backlink_counts(self, path: str) -> dict[str, int] | None:
+        """How many blocks reference each block of a notebook (None when not indexed)."""
+        path = normalize_path(path)
+
+        def query() -> dict[str, int] | None:
+            if self.store.file_state(path) is None:
+                return None
+            return self.store.backlink_counts(path)
+
+        return await self._read(query)
+
     def _with_content(self, blocks: list[Block]) -> list[dict[str, Any]]:
         """Blocks as served, with outputs read from their files (reader thread)."""
         served: list[dict[str, Any]] = []

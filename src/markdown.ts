@@ -37,8 +37,11 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
   async render(model: IRenderMime.IMimeModel): Promise<void> {
     this._lastModel = model;
     this._disposeChildren();
+    const generation = ++this._generation;
     await super.render(model);
-    await this._transclude();
+    if (generation === this._generation) {
+      await this._transclude(generation);
+    }
   }
 
   dispose(): void {
@@ -50,7 +53,7 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
     super.dispose();
   }
 
-  private async _transclude(): Promise<void> {
+  private async _transclude(generation: number): Promise<void> {
     const found: [Text, Token[]][] = [];
     const walker = document.createTreeWalker(this.node, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -80,6 +83,9 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
       [...blocks.values()].flatMap(block => (block ? [block.path] : []))
     );
     for (const [text, tokens] of found) {
+      if (generation !== this._generation) {
+        return; // a newer render replaced this one's content
+      }
       await this._replace(text, tokens, blocks);
     }
   }
@@ -183,6 +189,41 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
   private _ids = new Set<string>();
   private _paths = new Set<string>();
   private _children: IRenderMime.IRenderer[] = [];
+  private _generation = 0;
+}
+
+/**
+ * The markdown of a block rendered into `host` with its own references and embeds,
+ * `ancestors` being the embeds it sits in (to stop at cycles), and its links resolved
+ * from its own notebook.
+ */
+export async function renderBlockMarkdown(
+  context: ITransclusionContext,
+  host: HTMLElement,
+  block: IBlock,
+  ancestors: string[],
+  options?: IRenderMime.IRendererOptions
+): Promise<IRenderMime.IRenderer> {
+  const rendermime = context.rendermime;
+  const base: IRenderMime.IRendererOptions = options ?? {
+    mimeType: 'text/markdown',
+    sanitizer: rendermime.sanitizer,
+    resolver: rendermime.resolver,
+    linkHandler: rendermime.linkHandler,
+    latexTypesetter: rendermime.latexTypesetter,
+    markdownParser: rendermime.markdownParser,
+    translator: rendermime.translator
+  };
+  const renderer = new BlocksMarkdownRenderer(
+    { ...base, resolver: resolverFor(block.path, context.contents) },
+    context,
+    ancestors
+  );
+  await renderer.renderModel(
+    new MimeModel({ data: { 'text/markdown': block.source }, trusted: block.trusted })
+  );
+  host.append(renderer.node);
+  return renderer;
 }
 
 /**

@@ -141,6 +141,14 @@ export class BlocksModel implements IBlocksModel {
     return reply.backlinks;
   }
 
+  async backlinkCounts(path: string): Promise<Record<string, number>> {
+    const params = new URLSearchParams({ path });
+    const reply = await requestAPI<{ counts: Record<string, number> }>(
+      `backlink-counts?${params.toString()}`
+    );
+    return reply.counts;
+  }
+
   status(): Promise<IStatus> {
     return requestAPI<IStatus>('status');
   }

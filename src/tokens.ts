@@ -166,6 +166,10 @@ export interface IStatus {
    */
   skipped: { path: string; reason: string }[];
   /**
+   * How many files were skipped in all (the list may be cut short).
+   */
+  skipped_total: number;
+  /**
    * Notebooks that repeat the ids of another (copies).
    */
   duplicates: { path: string; original: string; count: number }[];
@@ -243,6 +247,10 @@ export interface IBlocksModel {
    * Blocks that reference any block of the notebook at `path`, or link to it.
    */
   notebookBacklinks(path: string): Promise<IBacklink[]>;
+  /**
+   * For each referenced block of the notebook at `path`: how many blocks reference it.
+   */
+  backlinkCounts(path: string): Promise<Record<string, number>>;
   /**
    * The index's state and problems.
    */

@@ -39,6 +39,10 @@ export interface ITransclusionContext {
    * The user's settings.
    */
   settings: IBlocksSettings;
+  /**
+   * Shows a preview of a block when the pointer rests on a reference to it.
+   */
+  preview?: { attach(anchor: HTMLElement, block: IBlock): void };
 }
 
 /**
@@ -103,6 +107,7 @@ export function createReference(
     event.preventDefault();
     context.open(block);
   });
+  context.preview?.attach(link, block);
   return link;
 }
 

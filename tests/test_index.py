@@ -174,3 +174,14 @@ async def test_generated_corpus_backlinks_match_ground_truth(generated_root, blo
         if decoy in truth["backlinks"]:
             continue
         assert (await blocks.get("backlinks", decoy))["backlinks"] == [], decoy
+
+
+async def test_backlink_counts_for_a_whole_notebook(demo_root, blocks):
+    await blocks.ready()
+    reply = await blocks.get("backlink-counts", path="data/sales.ipynb")
+    # sales-plot: report-welcome, report-trend, notes-key-blocks; decoys do not count
+    assert reply["counts"]["sales-plot"] == 3
+    assert reply["counts"]["sales-load"] == 2
+    assert "sales-intro" in reply["counts"] and "sales-next" not in reply["counts"]
+    code, _ = await blocks.error("backlink-counts", path="nowhere.ipynb")
+    assert code == 404

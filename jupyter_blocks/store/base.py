@@ -187,6 +187,11 @@ class BlockStore(ABC):
         of ``link_targets`` (the spellings that resolve to ``path``)."""
 
     @abstractmethod
+    def backlink_counts(self, path: str) -> dict[str, int]:
+        """For each block of ``path`` that is referenced: how many blocks reference or
+        embed it."""
+
+    @abstractmethod
     def search(self, query: str, limit: int, budget_ms: int) -> SearchResult: ...
 
     @abstractmethod

@@ -494,6 +494,16 @@ class SQLiteStore(BlockStore):
         )
         return [Backlink(*row) for row in rows]
 
+    def backlink_counts(self, path: str) -> dict[str, int]:
+        rows = self._reader().execute(
+            "SELECT l.target, count(DISTINCT l.block) FROM links l"
+            " WHERE l.kind IN ('ref', 'embed') AND l.target IN"
+            "   (SELECT id FROM blocks WHERE path = ? AND id IS NOT NULL)"
+            " GROUP BY l.target",
+            (path,),
+        )
+        return {target: count for target, count in rows}
+
     def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
         match = fts_query(query)
         if not match:

@@ -41,10 +41,19 @@ test.describe('references and embeds in the demo', () => {
     ).toBeVisible();
 
     // The README's picture: the demo's "trend" cell with its embed
-    const cell = notebook.locator('.jp-Cell', { has: plot });
-    await cell.scrollIntoViewIfNeeded();
-    await cell.screenshot({
-      path: path.resolve(__dirname, '../../docs/images/embed.png')
+    const cell = notebook.locator('.jp-Cell', {
+      has: page.locator('.jp-Blocks-embed[data-block-id="sales-plot"]')
+    });
+    await cell.evaluate(node => node.scrollIntoView({ block: 'start' }));
+    const box = (await cell.boundingBox())!;
+    await page.screenshot({
+      path: path.resolve(__dirname, '../../docs/images/embed.png'),
+      clip: {
+        x: box.x,
+        y: Math.max(0, box.y),
+        width: box.width,
+        height: Math.min(box.height, 700)
+      }
     });
   });
 });

@@ -47,9 +47,10 @@ export async function upload(
   path: string,
   content: string
 ): Promise<void> {
-  // Through the contents API, as another tab or client would save it.
+  // The file's bytes through the contents API, as git or another editor would write
+  // them (a notebook saved as a notebook model would be signed by the server).
   const response = await page.request.put(`/api/contents/${path}`, {
-    data: { type: 'notebook', format: 'json', content: JSON.parse(content) }
+    data: { type: 'file', format: 'text', content }
   });
   expect(response.ok()).toBe(true);
 }

@@ -88,7 +88,9 @@ export class BacklinksModel {
     const ticket = ++this._ticket;
     try {
       const [cellLinks, notebookLinks] = await Promise.all([
-        this._cellId ? this._blocks.backlinks(this._cellId) : Promise.resolve([]),
+        this._cellId
+          ? this._blocks.backlinks(this._cellId)
+          : Promise.resolve([]),
         this._blocks.notebookBacklinks(path).catch(() => [])
       ]);
       if (ticket !== this._ticket) {

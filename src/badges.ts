@@ -62,7 +62,9 @@ export class BadgeController {
     }
     this._panel.content.widgets.forEach((cell, index) => {
       const count = this._counts[cell.model.id] ?? 0;
-      let badge = cell.node.querySelector<HTMLButtonElement>(':scope > .jp-Blocks-badge');
+      let badge = cell.node.querySelector<HTMLButtonElement>(
+        ':scope > .jp-Blocks-badge'
+      );
       if (count === 0) {
         badge?.remove();
         return;

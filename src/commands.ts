@@ -15,6 +15,7 @@ export namespace CommandIDs {
   export const copyReference = 'jupyter-blocks:copy-reference';
   export const copyEmbed = 'jupyter-blocks:copy-embed';
   export const copyLink = 'jupyter-blocks:copy-link';
+  export const showBacklinks = 'jupyter-blocks:show-backlinks';
 }
 
 /**

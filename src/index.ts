@@ -1,20 +1,34 @@
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import { IDocumentManager } from '@jupyterlab/docmanager';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { LabIcon, SidePanel } from '@jupyterlab/ui-components';
 import { Token } from '@lumino/coreutils';
 
-import { addCommands } from './commands';
-import { blocksMarkdownFactory } from './markdown';
+import { BacklinksModel, BacklinksView } from './backlinks';
+import { BadgeController } from './badges';
+import { addCommands, CommandIDs, persistedCellId } from './commands';
+import { registerBlockCompletion } from './completion';
+import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
 import { BlocksModel, IBlocksEvent } from './model';
 import { Navigator } from './navigation';
+import { HoverPreview } from './preview';
+import { IndexStatusItem } from './status';
 import { BLOCKS_EVENT_SCHEMA, IBlocksModel } from './tokens';
-import { DEFAULT_SETTINGS, IBlocksSettings } from './transclusion';
+import {
+  createEmbed,
+  DEFAULT_SETTINGS,
+  IBlocksSettings,
+  ITransclusionContext
+} from './transclusion';
 
 export * from './tokens';
 export { Navigator } from './navigation';
@@ -107,14 +121,30 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     // Renderers read the settings as they render: a change applies to the next render.
     const settings: IBlocksSettings = { ...DEFAULT_SETTINGS };
-    const factory = blocksMarkdownFactory({
+    const context: ITransclusionContext = {
       model,
       rendermime,
       contents: app.serviceManager.contents,
       settings,
       open: target => void navigator.open(target),
       openNotebook: path => navigator.openNotebook(path)
+    };
+    // Hovering a reference previews its block, rendered as an embed of it would be.
+    context.preview = new HoverPreview(async (host, block, renderers) => {
+      host.append(
+        await createEmbed(
+          block.id ?? '',
+          'all',
+          block,
+          [],
+          context,
+          (node, nested, ancestors) =>
+            renderBlockMarkdown(context, node, nested, ancestors),
+          renderers
+        )
+      );
     });
+    const factory = blocksMarkdownFactory(context);
     rendermime.addFactory(factory, factory.defaultRank);
     if (settingRegistry) {
       void settingRegistry.load(renderPlugin.id).then(loaded => {
@@ -146,4 +176,139 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [corePlugin, navigationPlugin, renderPlugin, commandsPlugin];
+/**
+ * The icon of the backlinks panel.
+ */
+const backlinksIcon = new LabIcon({
+  name: 'jupyter-blocks:backlinks',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
+    '<path d="M10.6 13.4a1 1 0 0 1 0-1.4l3-3a3 3 0 0 1 4.2 4.2l-2 2a3 3 0 0 1-4.2 0 1 1 0 0 1 1.4-1.4 1 1 0 0 0 1.4 0l2-2a1 1 0 0 0-1.4-1.4l-3 3a1 1 0 0 1-1.4 0z"/>' +
+    '<path d="M13.4 10.6a1 1 0 0 1 0 1.4l-3 3a3 3 0 0 1-4.2-4.2l2-2a3 3 0 0 1 4.2 0 1 1 0 0 1-1.4 1.4 1 1 0 0 0-1.4 0l-2 2a1 1 0 0 0 1.4 1.4l3-3a1 1 0 0 1 1.4 0z"/>' +
+    '</g></svg>'
+});
+
+/**
+ * The backlinks panel, and the count badges on referenced cells.
+ */
+const backlinksPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-blocks:backlinks',
+  description:
+    'A side panel listing every block that references the active cell or notebook.',
+  autoStart: true,
+  requires: [IBlocksModel, INotebookTracker, IBlocksNavigator],
+  optional: [ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IBlocksModel,
+    tracker: INotebookTracker,
+    navigator: Navigator,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
+  ): void => {
+    const backlinks = new BacklinksModel(model, tracker);
+    const panel = new SidePanel();
+    panel.id = 'jupyter-blocks-backlinks';
+    panel.title.icon = backlinksIcon;
+    panel.title.caption =
+      'Backlinks: blocks that reference this cell or notebook';
+    panel.addClass('jp-Blocks-backlinksPanel');
+    const header = document.createElement('h2');
+    header.textContent = 'Backlinks';
+    panel.header.node.append(header);
+    panel.addWidget(
+      new BacklinksView(backlinks, target => void navigator.open(target))
+    );
+    app.shell.add(panel, 'right', { rank: 600 });
+    restorer?.add(panel, 'jupyter-blocks-backlinks');
+
+    app.commands.addCommand(CommandIDs.showBacklinks, {
+      label: 'Show Backlinks',
+      caption: 'Open the panel of blocks that reference the active cell',
+      execute: () => {
+        app.shell.activateById(panel.id);
+        void backlinks.refresh();
+      }
+    });
+    palette?.addItem({ command: CommandIDs.showBacklinks, category: 'Blocks' });
+
+    const onBadge = (notebook: NotebookPanel, index: number) => {
+      notebook.content.activeCellIndex = index;
+      void app.commands.execute(CommandIDs.showBacklinks);
+    };
+    tracker.widgetAdded.connect((_, notebook) => {
+      new BadgeController(notebook, model, onBadge);
+    });
+  }
+};
+
+/**
+ * A status bar item: indexing progress, and the index's problems.
+ */
+const statusPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-blocks:status',
+  description: 'Shows indexing progress and problems in the status bar.',
+  autoStart: true,
+  requires: [IBlocksModel],
+  optional: [IStatusBar],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IBlocksModel,
+    statusBar: IStatusBar | null
+  ) => {
+    if (!statusBar) {
+      return;
+    }
+    const item = new IndexStatusItem(model);
+    statusBar.registerStatusItem('jupyter-blocks:status', {
+      item,
+      align: 'left',
+      rank: 900,
+      isActive: () => item.active,
+      activeStateChanged: item.activeChanged
+    });
+  }
+};
+
+/**
+ * `((` autocompletion of blocks in markdown editors.
+ */
+const completionPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-blocks:completion',
+  description: 'Completes ((block references)) from a search as you type.',
+  autoStart: true,
+  requires: [IBlocksModel, IEditorExtensionRegistry, IDocumentManager],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IBlocksModel,
+    registry: IEditorExtensionRegistry,
+    docManager: IDocumentManager
+  ): void => {
+    registerBlockCompletion(registry, {
+      search: query => model.search(query, 12),
+      persistedId: async hit => {
+        // An open notebook gives its own ids (and is not overwritten with edits).
+        const open = docManager.findWidget(hit.path);
+        if (open instanceof NotebookPanel) {
+          return persistedCellId(
+            model,
+            open,
+            hit.index,
+            app.serviceManager.contents
+          );
+        }
+        return (await model.ensureId(hit.path, hit.index)).id;
+      }
+    });
+  }
+};
+
+export default [
+  corePlugin,
+  navigationPlugin,
+  renderPlugin,
+  commandsPlugin,
+  backlinksPlugin,
+  statusPlugin,
+  completionPlugin
+];

@@ -211,8 +211,7 @@ export async function renderBlockMarkdown(
     resolver: rendermime.resolver,
     linkHandler: rendermime.linkHandler,
     latexTypesetter: rendermime.latexTypesetter,
-    markdownParser: rendermime.markdownParser,
-    translator: rendermime.translator
+    markdownParser: rendermime.markdownParser
   };
   const renderer = new BlocksMarkdownRenderer(
     { ...base, resolver: resolverFor(block.path, context.contents) },
@@ -220,7 +219,10 @@ export async function renderBlockMarkdown(
     ancestors
   );
   await renderer.renderModel(
-    new MimeModel({ data: { 'text/markdown': block.source }, trusted: block.trusted })
+    new MimeModel({
+      data: { 'text/markdown': block.source },
+      trusted: block.trusted
+    })
   );
   host.append(renderer.node);
   return renderer;

@@ -30,7 +30,10 @@ export class HoverPreview {
   attach(anchor: HTMLElement, block: IBlock): void {
     anchor.addEventListener('mouseenter', () => {
       this._cancelHide();
-      this._showTimer = setTimeout(() => void this._show(anchor, block), SHOW_DELAY_MS);
+      this._showTimer = setTimeout(
+        () => void this._show(anchor, block),
+        SHOW_DELAY_MS
+      );
     });
     anchor.addEventListener('mouseleave', () => {
       if (this._showTimer !== null) {

@@ -45,18 +45,21 @@ export class IndexStatusItem extends Widget {
     if (this._timer !== null || this.isDisposed) {
       return;
     }
-    this._timer = setTimeout(async () => {
-      this._timer = null;
-      try {
-        this._status = await this._model.status();
-      } catch {
-        return; // no server: the core plugin already says so
-      }
-      this._render();
-      if (this._busy()) {
-        this._poll();
-      }
-    }, this._status === null ? 0 : POLL_MS / 4);
+    this._timer = setTimeout(
+      async () => {
+        this._timer = null;
+        try {
+          this._status = await this._model.status();
+        } catch {
+          return; // no server: the core plugin already says so
+        }
+        this._render();
+        if (this._busy()) {
+          this._poll();
+        }
+      },
+      this._status === null ? 0 : POLL_MS / 4
+    );
   }
 
   private _busy(): boolean {
@@ -85,7 +88,8 @@ export class IndexStatusItem extends Widget {
       const warning = document.createElement('span');
       warning.className = 'jp-Blocks-problems';
       warning.textContent = `Blocks: ${this._problems()} problem${this._problems() === 1 ? '' : 's'}`;
-      warning.title = 'Notebooks that could not be indexed, or copies with duplicate ids: click for details';
+      warning.title =
+        'Notebooks that could not be indexed, or copies with duplicate ids: click for details';
       this.node.append(warning);
     }
     this.node.title = `jupyter-blocks: ${status.notebooks} notebooks, ${status.blocks} blocks, ${status.references} references`;
@@ -115,7 +119,8 @@ export class IndexStatusItem extends Widget {
     }
     if (status.duplicates.length) {
       const title = document.createElement('h3');
-      title.textContent = 'Copies with duplicate ids (references resolve to the original)';
+      title.textContent =
+        'Copies with duplicate ids (references resolve to the original)';
       const list = document.createElement('ul');
       for (const { path, original, count } of status.duplicates) {
         const item = document.createElement('li');

@@ -191,25 +191,30 @@ class Indexer:
         return Change(set(paths), set(self.store.remove_notebooks(paths)))
 
     def refresh(self, path: str) -> Change:
-        """Bring one path up to date: a notebook, a folder, or something now gone."""
+        """Bring one path up to date now: a notebook, a folder, or something now gone."""
+        stale, change = self.collect(path)
+        for start in range(0, len(stale), BATCH):
+            change.update(self.index(stale[start : start + BATCH]))
+        return change
+
+    def collect(self, path: str) -> tuple[list[tuple[str, FileState]], Change]:
+        """What a path needs: the notebooks to (re)index there, oldest first, and the
+        removals (already applied) of what is gone or now hidden."""
         path = path.strip("/")
         if path and not self.rules.allows(path):
             # Hidden now (or never allowed): whatever the index holds there goes.
-            return self.remove(self._known_under(path))
+            return [], self.remove(self._known_under(path))
         os_path = self.rules.os_path(path)
         if os.path.isdir(os_path):
             stale, gone = self.plan(path)
-            change = self.remove(gone)
-            for start in range(0, len(stale), BATCH):
-                change.update(self.index(stale[start : start + BATCH]))
-            return change
+            return stale, self.remove(gone)
         if path.endswith(".ipynb") and os.path.isfile(os_path):
             st = os.stat(os_path)
             state = FileState(st.st_mtime_ns, st.st_size)
             if self.store.file_state(path) == state:
-                return Change()
-            return self.index([(path, state)])
-        return self.remove(self._known_under(path))
+                return [], Change()
+            return [(path, state)], Change()
+        return [], self.remove(self._known_under(path))
 
     def rename(self, old: str, new: str) -> Change:
         """A move reported by Jupyter: blocks keep their identity and first-seen order."""

@@ -23,7 +23,7 @@ from .cells import NotebookContent, NotebookReader
 from .indexer import BATCH, Change, Indexer, TreeRules
 from .notebook import normalize_path
 from .refs import is_block_id
-from .store import Backlink, Block, BlockStore, SearchResult
+from .store import Backlink, Block, BlockStore, FileState, SearchResult
 from .views import block_json
 
 T = TypeVar("T")
@@ -142,25 +142,37 @@ class BlocksService:
             self._pending.clear()
             self._in_flight = len(items)
             try:
-                change = await self._in_writer(self._apply, items)
+                stale, change = await self._in_writer(self._collect, items)
+                self._emit_change(change)
+                # Many notebooks at once (a git checkout, a folder moved in): in batches,
+                # so that progress shows and a save made meanwhile is not kept waiting.
+                self._in_flight = len(stale)
+                for start in range(0, len(stale), BATCH):
+                    batch = stale[start : start + BATCH]
+                    self._emit_change(await self._in_writer(self.indexer.index, batch))
+                    self._in_flight -= len(batch)
             except Exception:
                 self.log.exception("jupyter-blocks could not apply changes to %s", items)
-                change = Change()
             finally:
                 self._in_flight = 0
-            self._emit_change(change)
 
-    def _apply(self, items: list[tuple[str | None, str]]) -> Change:
+    def _collect(
+        self, items: list[tuple[str | None, str]]
+    ) -> tuple[list[tuple[str, FileState]], Change]:
+        """Apply renames and removals now; return the notebooks to index (writer thread)."""
         change = Change()
+        stale: dict[str, FileState] = {}
         for source, path in items:
             try:
                 if source is not None:
                     change.update(self.indexer.rename(source, path))
-                else:
-                    change.update(self.indexer.refresh(path))
+                    continue
+                found, removed = self.indexer.collect(path)
+                change.update(removed)
+                stale.update(found)
             except Exception:
                 self.log.exception("jupyter-blocks could not index %s", path)
-        return change
+        return sorted(stale.items(), key=lambda item: (item[1].mtime_ns, item[0])), change
 
     async def _scan_then_watch(self) -> None:
         await self._scan()

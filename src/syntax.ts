@@ -77,6 +77,7 @@ export function blockTitle(source: string, maxLength = 80): string {
     .replace(/^#{1,6}\s+/, '')
     .replace(/^[-*+]\s+/, '')
     .replace(/^>\s*/, '')
+    .replace(/\*\*|__|`/g, '')
     .trim();
   return text.length > maxLength ? text.slice(0, maxLength - 1) + '…' : text;
 }

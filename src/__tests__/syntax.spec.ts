@@ -63,6 +63,7 @@ describe('helpers', () => {
     expect(blockTitle('\n## Monthly sales\n\ntext')).toBe('Monthly sales');
     expect(blockTitle('# comment\nimport numpy')).toBe('comment');
     expect(blockTitle('x = 1\ny = 2')).toBe('x = 1');
+    expect(blockTitle('**Finding:** a `peak`')).toBe('Finding: a peak');
     expect(blockTitle('a'.repeat(200)).length).toBe(80);
   });
 

@@ -1,9 +1,10 @@
 """Benchmarks of jupyter-blocks, each timing beside its baseline measured in the same run.
 
-    python -m bench                       # pdsh corpus only
-    python -m bench --generated 2000      # plus a generated corpus of 2,000 notebooks
+    python -m bench --notebooks 10000            # the full run behind BENCHMARKS.md
+    python -m bench --notebooks 100 --repeat 1   # a quick run (CI keeps it working)
 
-Prints a markdown table (medians of --repeat runs) for BENCHMARKS.md.
+Builds corpora with ../shared/tools/make_corpus.py from ../shared/corpus/pdsh, then
+prints a markdown table. Timings are medians (or percentiles) of repeated runs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import sqlite3
 import statistics
@@ -25,10 +27,14 @@ from pathlib import Path
 from jupyter_blocks.indexer import Indexer, TreeRules
 from jupyter_blocks.store import SQLiteStore
 
+from .server import Server, jupyter_server
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 PDSH = SHARED / "corpus" / "pdsh"
 MAKE_CORPUS = SHARED / "tools" / "make_corpus.py"
+
+Row = tuple[str, str, str, str, str]
 
 
 def median_time(fn: Callable[[], float | None], repeat: int) -> float:
@@ -39,6 +45,18 @@ def median_time(fn: Callable[[], float | None], repeat: int) -> float:
         own = fn()
         times.append(own if own is not None else time.perf_counter() - start)
     return statistics.median(times)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def spread(latencies: list[float], p: float) -> str:
+    return (
+        f"p50 {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p{p:.0f} {percentile(latencies, p) * 1000:.1f} ms"
+    )
 
 
 def json_floor(root: Path) -> Callable[[], None]:
@@ -99,47 +117,187 @@ def generate(dest: Path, notebooks: int) -> Path:
     return dest
 
 
+def mib(root: Path) -> float:
+    return sum(p.stat().st_size for p in root.rglob("*.ipynb")) / 2**20
+
+
+def cold_row(name: str, root: Path, work: Path, repeat: int, target: str) -> Row:
+    """A cold index of ``root`` beside json.load of the same files."""
+    floor = median_time(json_floor(root), repeat)
+    index = median_time(cold_index(root, work), repeat)
+    return (
+        f"{name}, {mib(root):,.0f} MiB",
+        f"{index:.2f} s",
+        f"json.load {floor:.2f} s",
+        f"{index / floor:.2f} x",
+        target,
+    )
+
+
+def p3_reindex(server: Server, plain: Server, root: Path, rounds: int) -> list[Row]:
+    """Save one notebook through the contents API, then wait until the index serves
+    the new text: save-to-index latency, and the save request beside a server
+    without the extension."""
+    path = next(p for p in sorted(root.rglob("*.ipynb")) if '"nbformat_minor": 5' in p.read_text())
+    rel = str(path.relative_to(root))
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "markdown" and c.get("id"))
+    block_id = cell["id"]
+    latencies, saves, plain_saves = [], [], []
+    for i in range(rounds):
+        token = f"benchmark{i}x{random.randrange(10**9)}"
+        cell["source"] = f"Edited {token}"
+        body = {"type": "notebook", "format": "json", "content": nb}
+        start = time.perf_counter()
+        took, _ = server.request("PUT", f"/api/contents/{rel}", body)
+        saves.append(took)
+        while token not in server.get(f"/api/blocks/block/{block_id}")["source"]:
+            time.sleep(0.0005)
+        latencies.append(time.perf_counter() - start)
+        plain_saves.append(plain.request("PUT", f"/api/contents/{rel}", body)[0])
+    slower = (statistics.median(saves) - statistics.median(plain_saves)) * 1000
+    return [
+        (
+            "P3 save to index updated (one notebook)",
+            spread(latencies, 95),
+            "",
+            "",
+            "p95 <= 20 ms",
+        ),
+        (
+            "P3 the save request itself",
+            f"p50 {statistics.median(saves) * 1000:.1f} ms",
+            f"without the extension {statistics.median(plain_saves) * 1000:.1f} ms",
+            f"{slower:+.1f} ms",
+            "<= +5 ms",
+        ),
+    ]
+
+
+def p4_backlinks(server: Server, root: Path, truth: dict, rounds: int) -> Row:
+    ids = list(truth["backlinks"])
+    random.Random(4).shuffle(ids)
+    latencies = []
+    for block_id in (ids * (1 + rounds // max(1, len(ids))))[:rounds]:
+        latencies.append(server.request("GET", f"/api/blocks/backlinks/{block_id}")[0])
+    greps = []
+    for block_id in ids[:5]:
+        start = time.perf_counter()
+        subprocess.run(["grep", "-rlF", f"(({block_id}))", str(root)], capture_output=True)
+        greps.append(time.perf_counter() - start)
+    p50, p99 = statistics.median(latencies), percentile(latencies, 99)
+    grep = statistics.median(greps)
+    return (
+        "P4 backlinks of a block over HTTP",
+        f"p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms",
+        f"grep -rlF {grep * 1000:.0f} ms",
+        f"{grep / p50:,.0f} x faster",
+        "p99 <= 5 ms, >= 100 x",
+    )
+
+
+QUERIES = {
+    "one letter": ["a", "e", "x", "s", "p"],
+    "prefix": ["dat", "plo", "arr", "pand", "func"],
+    "very common": ["the", "import", "data", "of", "in"],
+    "phrase": ["fundamental piece", "extrasolar planets", "seaborn dataset", "numpy array"],
+}
+
+
+def p5_search(server: Server, rounds: int) -> list[Row]:
+    rows = []
+    for kind, queries in QUERIES.items():
+        latencies = []
+        for _ in range(rounds):
+            for q in queries:
+                latencies.append(
+                    server.request("GET", f"/api/blocks/search?q={q.replace(' ', '+')}&limit=20")[0]
+                )
+        rows.append(
+            (
+                f"P5 search, {kind} queries",
+                spread(latencies, 99),
+                "",
+                "",
+                "p99 <= 50 ms",
+            )
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--generated", type=int, default=0, help="also index a generated corpus of N notebooks"
+        "--notebooks", type=int, default=2000, help="size of the large generated corpus"
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per cold-index timing")
+    parser.add_argument("--rounds", type=int, default=200, help="requests per HTTP measure")
     parser.add_argument(
-        "--repeat", type=int, default=5, help="runs per timing (the median is shown)"
+        "--work", type=Path, default=None, help="folder for the corpora (default: a temporary one)"
     )
     args = parser.parse_args()
 
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="jupyter-blocks-bench-") as tmp:
-        work = Path(tmp)
-        corpora = [("pdsh (67 notebooks)", copy_pdsh(work / "pdsh"))]
-        if args.generated:
-            corpora.append(
-                (
-                    f"generated ({args.generated:,} notebooks)",
-                    generate(work / "gen", args.generated),
+    work = args.work or Path(tempfile.mkdtemp(prefix="jupyter-blocks-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    try:
+        pdsh = copy_pdsh(work / "pdsh")
+        repeat = max(args.repeat, 5)  # small: more runs for a stable median
+        rows.append(cold_row("P1 cold index, pdsh (67 notebooks)", pdsh, work, repeat, "<= 2.0 x"))
+        mid = min(args.notebooks, 2000)
+        middle = generate(work / f"gen-{mid}", mid)
+        name = f"P1 cold index, generated ({mid:,} notebooks)"
+        rows.append(cold_row(name, middle, work, args.repeat, "<= 2.0 x"))
+        large = middle
+        if args.notebooks != mid:
+            large = generate(work / f"gen-{args.notebooks}", args.notebooks)
+        truth = json.loads((large / "ground_truth.json").read_text())
+        name = f"P2 cold index, {args.notebooks:,} notebooks ({truth['cells']:,} blocks)"
+        rows.append(cold_row(name, large, work, args.repeat, "<= 30 s"))
+
+        home = work / "home"
+        with jupyter_server(large, home, blocks=False) as plain:
+            plain_rss = plain.rss_mb()
+            start = time.perf_counter()
+            with jupyter_server(large, home, db=work / "server.sqlite") as server:
+                server_cold = time.perf_counter() - start
+                rss = server.rss_mb()
+                rows.append(
+                    (
+                        f"P2 server start to index ready, {args.notebooks:,} notebooks",
+                        f"{server_cold:.1f} s",
+                        "",
+                        "",
+                        "<= 30 s",
+                    )
                 )
-            )
-        for name, root in corpora:
-            size = sum(p.stat().st_size for p in root.rglob("*.ipynb")) / 2**20
-            floor = median_time(json_floor(root), args.repeat)
-            index = median_time(cold_index(root, work), args.repeat)
-            rows.append(
-                f"| P1 cold index, {name}, {size:,.0f} MiB | {index:.2f} s "
-                f"| json.load {floor:.2f} s | {index / floor:.2f} x | <= 2.0 x |"
-            )
+                rows += p3_reindex(server, plain, large, min(args.rounds, 50))
+                rows.append(p4_backlinks(server, large, truth, args.rounds))
+                rows += p5_search(server, max(1, args.rounds // 20))
+                rows.append(
+                    (
+                        f"P8 server RSS after indexing {args.notebooks:,} notebooks",
+                        f"{rss:.0f} MB",
+                        f"extension disabled {plain_rss:.0f} MB",
+                        f"{rss - plain_rss:+.0f} MB",
+                        "<= +150 MB",
+                    )
+                )
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
 
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
-        f"median of {args.repeat} runs.\n"
+        f"Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}. Command: python -m bench {' '.join(sys.argv[1:])}\n"
     )
     print("| measure | jupyter-blocks | baseline | ratio | target |")
     print("| --- | --- | --- | --- | --- |")
     for row in rows:
-        print(row)
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The corpus and tools shared beside the project (CI lays them out the same way).
+SHARED = Path(os.environ.get("JUPYTER_BLOCKS_SHARED", REPO.parent / "shared"))
+if not (SHARED / "corpus" / "pdsh").is_dir():
+    raise RuntimeError(f"{SHARED}/corpus/pdsh is missing: the tests need ../shared beside the repo")
 PDSH = SHARED / "corpus" / "pdsh"
 MAKE_CORPUS = SHARED / "tools" / "make_corpus.py"
 DEMO = REPO / "demo"
@@ -149,3 +153,17 @@ def jupyter_server(root: Path, home: Path, db: Path) -> Iterator[Any]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+class DenyAllAuthorizer(Authorizer):
+    """Refuses everything (a locked-down deployment)."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return False
+
+
+class ReadOnlyAuthorizer(Authorizer):
+    """Allows reads only (a viewer role)."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return action == "read"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python and Node dependencies, Debian's chromium)
-# and run every test layer: ruff, mypy, eslint/prettier, pytest, jest, galata.
+# and run every test layer: ruff, mypy, eslint/prettier, pytest, jest, a tiny benchmark run,
+# galata.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_env.sh
@@ -50,6 +51,9 @@ pytest
 
 step "jest (frontend model)"
 jlpm test
+
+step "Benchmarks at a tiny size (kept working; figures come from full runs, see BENCHMARKS.md)"
+python -m bench --notebooks 50 --repeat 1 --rounds 20
 
 step "galata (JupyterLab in headless Chromium)"
 (cd ui-tests && jlpm install >/dev/null && jlpm playwright test)

@@ -27,7 +27,7 @@ SKIP_JUPYTER_BUILDER=1 pip install -q --disable-pip-version-check -e ".[test]"
 step "Installing Node dependencies and building the labextension"
 jlpm install >/dev/null
 jlpm build
-jupyter labextension develop --overwrite . >/dev/null
+jupyter-builder develop --overwrite . >/dev/null
 jupyter server extension enable --sys-prefix jupyter_blocks >/dev/null
 
 step "Checking that both halves are installed and enabled"

@@ -104,14 +104,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def jupyter_server(root: Path, home: Path, db: Path) -> Iterator[Any]:
-    """A real `jupyter server` process with jupyter_blocks, on loopback."""
+def jupyter_server(
+    root: Path, home: Path, db: Path, wait: bool = True, log: Path | None = None
+) -> Iterator[Any]:
+    """A real `jupyter server` process with jupyter_blocks, on loopback (``get`` has the
+    process as ``get.process``)."""
     port = free_port()
     env = {
         **os.environ,
         "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
     }
+    log_file = open(log, "ab") if log else None  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -128,7 +132,7 @@ def jupyter_server(root: Path, home: Path, db: Path) -> Iterator[Any]:
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log_file or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/api/blocks/"
 
@@ -137,9 +141,23 @@ def jupyter_server(root: Path, home: Path, db: Path) -> Iterator[Any]:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
+    def save(path: str, content: Any) -> None:
+        """Save a notebook through the contents API, as JupyterLab does."""
+        body = json.dumps({"type": "notebook", "format": "json", "content": content}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/contents/{path}",
+            data=body,
+            method="PUT",
+            headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    get.process = proc  # type: ignore[attr-defined]
+    get.save = save  # type: ignore[attr-defined]
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        deadline = time.monotonic() + 120
+        while wait:
             try:
                 status = get("status")
                 if status["state"] == "ready" and status["pending"] == 0:
@@ -151,8 +169,11 @@ def jupyter_server(root: Path, home: Path, db: Path) -> Iterator[Any]:
             time.sleep(0.2)
         yield get
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        if log_file:
+            log_file.close()
 
 
 class DenyAllAuthorizer(Authorizer):

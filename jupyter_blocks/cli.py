@@ -15,12 +15,13 @@ from typing import Any
 
 from jupyter_core.application import JupyterApp
 from jupyter_server.services.contents.filemanager import FileContentsManager
-from traitlets import Bool, Unicode
+from traitlets import Bool, Enum, Unicode
 
 from . import __version__
 from .app import BlocksExtension, default_db_path
 from .cells import NotebookReader
 from .check import CheckReport, check
+from .export import export
 from .indexer import Indexer, TreeRules
 from .refs import is_block_id
 from .store import BlockStore
@@ -203,6 +204,40 @@ class SearchCommand(BlocksCommand):
         )
 
 
+class ExportCommand(BlocksCommand):
+    name = "jupyter blocks export"
+    description = """Export NOTEBOOK with every reference and embed resolved, for readers
+    without jupyter-blocks: --to html, markdown or notebook (a self-contained .ipynb
+    whose embeds became ordinary cells). Broken references become visible notes;
+    --strict exits 1 when there is one."""
+
+    to = Enum(["html", "markdown", "notebook"], "html", config=True, help="Output format.")
+    output = Unicode("", config=True, help="Output file (default: beside the notebook).")
+    strict = Bool(False, config=True, help="Exit 1 when a reference does not resolve.")
+    aliases = {**COMMON_ALIASES, "to": "ExportCommand.to", "output": "ExportCommand.output"}  # noqa: RUF012
+    flags = {  # noqa: RUF012 (traitlets traits, set per class)
+        **COMMON_FLAGS,
+        "strict": ({"ExportCommand": {"strict": True}}, "Exit 1 on a broken reference."),
+    }
+
+    def start(self) -> None:
+        if not self.extra_args:
+            self.exit_with("Give the notebook to export: jupyter blocks export NOTEBOOK", 2)
+        source = os.path.abspath(self.extra_args[0])
+        root = os.path.abspath(self.root) if self.root else self.root_dir()
+        if os.path.commonpath([root, source]) != root:
+            root = os.path.dirname(source)
+        self.root = root
+        store, _, _ = self.open_index()
+        exporter = export(source, root, store, self.to, self.output)
+        store.close()
+        report = exporter.report
+        for problem in report.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        print(f"Wrote {exporter.written}")
+        self.exit(1 if self.strict and report.problems else 0)
+
+
 class CheckCommand(BlocksCommand):
     name = "jupyter blocks check"
     description = """Check every reference under ROOT. Lists broken references,
@@ -270,6 +305,7 @@ class BlocksApp(JupyterApp):
         "backlinks": (BacklinksCommand, BacklinksCommand.description),
         "search": (SearchCommand, SearchCommand.description),
         "check": (CheckCommand, "Check every reference; exit 1 when one is broken."),
+        "export": (ExportCommand, "Export a notebook with its embeds resolved."),
     }
 
     def start(self) -> None:

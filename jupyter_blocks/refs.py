@@ -51,6 +51,7 @@ __all__ = [
     "Reference",
     "find_references",
     "is_block_id",
+    "reference_spans",
 ]
 
 RefKind = Literal["ref", "embed", "notebook"]
@@ -158,3 +159,48 @@ def find_references(source: str | list[str]) -> list[Reference]:
         else:
             found.append(Reference("notebook", match.group("notebook").strip()))
     return found
+
+
+# A word no markdown construct reacts to, standing for one candidate match.
+_SENTINEL = "jupyterblockssentinel{}x"
+_SENTINEL_RE = re.compile(r"jupyterblockssentinel(\d+)x")
+
+
+def reference_spans(source: str) -> list[tuple[int, int, Reference]]:
+    """The references of a markdown source with their offsets in it (for rewriting the
+    source, as an export does). Every candidate match is replaced by a sentinel word and
+    the text is tokenized again: the sentinels that land in prose are the references,
+    those in code or HTML are not. Same rules as ``find_references``, except that an
+    escaped or entity-encoded character never starts a candidate at all."""
+    candidates = list(_PATTERN.finditer(source))
+    if not candidates:
+        return []
+    parts: list[str] = []
+    cursor = 0
+    for i, match in enumerate(candidates):
+        parts.append(source[cursor : match.start()])
+        parts.append(_SENTINEL.format(i))
+        cursor = match.end()
+    parts.append(source[cursor:])
+    live: set[int] = set()
+    for token in _MD.parse("".join(parts)):
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            if child.type == "text":
+                live.update(int(n) for n in _SENTINEL_RE.findall(child.content))
+    spans = []
+    for i, match in enumerate(candidates):
+        if i in live:
+            spans.append((match.start(), match.end(), _reference(match)))
+    return spans
+
+
+def _reference(match: re.Match[str]) -> Reference:
+    embed = match.group("embed")
+    if embed is not None:
+        facet = match.group("facet")
+        return Reference("embed", embed, facet if facet in ("source", "outputs") else None)  # type: ignore[arg-type]
+    if (ref := match.group("ref")) is not None:
+        return Reference("ref", ref)
+    return Reference("notebook", match.group("notebook").strip())

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_blocks.refs import BLOCK_ID_RE, Facet, Reference, find_references, is_block_id
+from jupyter_blocks.refs import (
+    BLOCK_ID_RE,
+    Facet,
+    Reference,
+    find_references,
+    is_block_id,
+    reference_spans,
+)
 
 UUID = "3f2b1c9e-7a4d-4e0b-9c1a-2d5e6f7a8b9c"
 ID64 = "a" * 64
@@ -371,3 +378,21 @@ def test_reference_is_frozen_and_hashable() -> None:
     assert len({r, embed("abc", "source"), ref("abc")}) == 2
     with pytest.raises(AttributeError):
         r.target = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "See ((a)) and `((b))`",
+        "```\n((c))\n```\n\n{{embed ((d)) outputs}} [[x.ipynb]]",
+        "- item ((e))\n\n    ((indented))\n\n<div>((html))</div>\n\n[link ((f))](u)",
+        "((_g_)) and **((h))** ~~((i))~~",
+    ],
+)
+def test_reference_spans_agree_with_find_references(source):
+    # Given a markdown source, the spans found for rewriting it
+    spans = reference_spans(source)
+    # Then they are the same references, in order, and each span is exactly its syntax
+    assert [ref for _, _, ref in spans] == find_references(source)
+    for start, end, ref in spans:
+        assert ref.target in source[start:end]

@@ -198,3 +198,47 @@ async def test_search_treats_fts_syntax_as_text(guarded_root, blocks, query):
         assert error.code == 400
         return
     assert all(r["path"] and "secret" not in r["snippet"] for r in reply["results"])
+
+
+async def test_a_cross_site_post_without_xsrf_token_is_refused(
+    demo_root, blocks, jp_fetch, jp_serverapp
+):
+    await blocks.ready()
+    token = jp_serverapp.identity_provider.token
+    # Given a browser logged in by cookie (as after opening JupyterLab)
+    login = await jp_fetch(
+        "api", "blocks", "status", params={"token": token}, headers={"Authorization": ""}
+    )
+    cookies = "; ".join(c.split(";", 1)[0] for c in login.headers.get_list("Set-Cookie"))
+    assert cookies
+    body = json.dumps({"path": "data/sales.ipynb", "index": 0})
+    # When another site makes that browser POST, with the cookie but no XSRF token
+    with pytest.raises(HTTPClientError) as error:
+        await jp_fetch(
+            "api",
+            "blocks",
+            "ensure-id",
+            method="POST",
+            body=body,
+            headers={"Authorization": "", "Cookie": cookies},
+        )
+    # Then it is refused
+    assert error.value.code == 403
+    # While the same request from JupyterLab's own page (which got an _xsrf cookie and
+    # echoes it in a header) passes
+    page = await jp_fetch("login", headers={"Authorization": ""}, follow_redirects=False)
+    xsrf = next(
+        c.split(";", 1)[0].split("=", 1)[1]
+        for c in page.headers.get_list("Set-Cookie")
+        if c.startswith("_xsrf=")
+    )
+    cookies += f"; _xsrf={xsrf}"
+    reply = await jp_fetch(
+        "api",
+        "blocks",
+        "ensure-id",
+        method="POST",
+        body=body,
+        headers={"Authorization": "", "Cookie": cookies, "X-XSRFToken": xsrf},
+    )
+    assert reply.code == 200

@@ -44,8 +44,8 @@ def check(store: BlockStore) -> CheckReport:
         else:
             report.broken.append({**_where(link), "target": target})
     for link, target in store.notebook_links():
-        reason = notebook_link_problem(store, target)
-        if reason:
+        path, reason = store.resolve_notebook_link(target)
+        if path is None:
             report.notebook_links.append({**_where(link), "target": target, "reason": reason})
     report.duplicates = [
         {"path": d.path, "original": d.original, "count": d.count}
@@ -60,21 +60,6 @@ def check(store: BlockStore) -> CheckReport:
             for cycle in cycles
         ]
     return report
-
-
-def notebook_link_problem(store: BlockStore, target: str) -> str | None:
-    """Why ``[[target]]`` names no notebook, or None when it resolves (relative to the
-    root, or a bare name that exactly one notebook has)."""
-    if store.file_state(target) is not None:
-        return None
-    if "/" in target:
-        return "no such notebook"
-    matches = store.notebook_paths_named(target)
-    if len(matches) == 1:
-        return None
-    if not matches:
-        return "no such notebook"
-    return "ambiguous: " + ", ".join(sorted(matches)[:5])
 
 
 def embed_cycles(edges: list[tuple[str, str]]) -> list[list[str]]:

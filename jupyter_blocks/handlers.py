@@ -191,6 +191,22 @@ class BacklinkCountsHandler(BlocksHandler):
         self.finish({"path": path, "counts": counts})
 
 
+class NotebookLinkHandler(BlocksHandler):
+    """``GET /api/blocks/notebook-link?target=<as written>``: the notebook a
+    ``[[target]]`` link opens (a bare name resolves when one notebook has it)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        target = self.get_query_argument("target", "")
+        if not target:
+            raise web.HTTPError(400, "Give the link's target: ?target=name.ipynb")
+        path, reason = await self.blocks.resolve_notebook_link(target)
+        if path is None:
+            raise web.HTTPError(404, f"[[{target[:200]}]] names no notebook: {reason}.")
+        self.finish({"target": target, "path": path})
+
+
 class EnsureIdHandler(BlocksHandler):
     """``POST /api/blocks/ensure-id`` with ``{"path", "index"}``: the cell's id, written
     into the notebook first when it has none (so that a reference never dangles).
@@ -252,6 +268,7 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/backlinks/{ID_PATTERN}", BacklinksHandler),
         (f"{API_PREFIX}/notebook-backlinks", NotebookBacklinksHandler),
         (f"{API_PREFIX}/backlink-counts", BacklinkCountsHandler),
+        (f"{API_PREFIX}/notebook-link", NotebookLinkHandler),
         (f"{API_PREFIX}/ensure-id", EnsureIdHandler),
         (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
     ]

@@ -199,15 +199,10 @@ class TransclusionPreprocessor(Preprocessor):
         return f"[{_escape(title)}]({self._cell_link(block)})"
 
     def _notebook_link(self, target: str) -> str:
-        path = normalize_path(target)
-        store = self._store()
-        if store.file_state(path) is None:
-            named = store.notebook_paths_named(path.rsplit("/", 1)[-1]) if "/" not in path else []
-            if len(named) == 1:
-                path = named[0]
-            else:
-                self.report.broken.append(f"[[{target}]]")
-                return f"**[notebook not found: {target}]**"
+        path, reason = self._store().resolve_notebook_link(normalize_path(target))
+        if path is None:
+            self.report.broken.append(f"[[{target}]]")
+            return f"**[notebook link {target}: {reason}]**"
         name = posixpath.basename(path)
         return f"[{_escape(name.removesuffix('.ipynb'))}]({self._relative(path)})"
 

@@ -345,6 +345,9 @@ class BlocksService:
 
         return await self._read(query)
 
+    async def resolve_notebook_link(self, target: str) -> tuple[str | None, str]:
+        return await self._read(self.store.resolve_notebook_link, normalize_path(target))
+
     async def backlink_counts(self, path: str) -> dict[str, int] | None:
         """How many blocks reference each block of a notebook (None when not indexed)."""
         path = normalize_path(path)

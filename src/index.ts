@@ -127,7 +127,7 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
       contents: app.serviceManager.contents,
       settings,
       open: target => void navigator.open(target),
-      openNotebook: path => navigator.openNotebook(path)
+      openNotebook: path => void navigator.openNotebook(path)
     };
     // Hovering a reference previews its block, rendered as an embed of it would be.
     context.preview = new HoverPreview(async (host, block, renderers) => {

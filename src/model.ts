@@ -141,6 +141,14 @@ export class BlocksModel implements IBlocksModel {
     return reply.backlinks;
   }
 
+  async resolveNotebookLink(target: string): Promise<string> {
+    const params = new URLSearchParams({ target });
+    const reply = await requestAPI<{ path: string }>(
+      `notebook-link?${params.toString()}`
+    );
+    return reply.path;
+  }
+
   async backlinkCounts(path: string): Promise<Record<string, number>> {
     const params = new URLSearchParams({ path });
     const reply = await requestAPI<{ counts: Record<string, number> }>(

@@ -1,3 +1,4 @@
+import { Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
@@ -42,10 +43,16 @@ export class Navigator {
   }
 
   /**
-   * Open a notebook by path.
+   * Open the notebook a `[[target]]` link names, or say why it cannot.
    */
-  openNotebook(path: string): void {
-    this._docManager.openOrReveal(path);
+  async openNotebook(target: string): Promise<void> {
+    try {
+      this._docManager.openOrReveal(
+        await this._model.resolveNotebookLink(target)
+      );
+    } catch (error) {
+      Notification.warning((error as Error).message, { autoClose: 5000 });
+    }
   }
 
   /**

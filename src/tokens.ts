@@ -248,6 +248,11 @@ export interface IBlocksModel {
    */
   notebookBacklinks(path: string): Promise<IBacklink[]>;
   /**
+   * The notebook a `[[target]]` link opens (a bare name resolves when exactly one
+   * notebook has it); rejects with the reason otherwise.
+   */
+  resolveNotebookLink(target: string): Promise<string>;
+  /**
    * For each referenced block of the notebook at `path`: how many blocks reference it.
    */
   backlinkCounts(path: string): Promise<Record<string, number>>;

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import DEMO, MAKE_CORPUS, PDSH, copy_pdsh
+from tornado.httpclient import HTTPClientError
 
 
 @pytest.fixture
@@ -185,3 +186,26 @@ async def test_backlink_counts_for_a_whole_notebook(demo_root, blocks):
     assert "sales-intro" in reply["counts"] and "sales-next" not in reply["counts"]
     code, _ = await blocks.error("backlink-counts", path="nowhere.ipynb")
     assert code == 404
+
+
+async def test_a_notebook_link_resolves_a_bare_name_when_unique(demo_root, blocks):
+    await blocks.ready()
+    reply = await blocks.get("notebook-link", target="seasonality.ipynb")
+    assert reply["path"] == "analysis/seasonality.ipynb"
+    assert (await blocks.get("notebook-link", target="./data/sales.ipynb"))["path"] == (
+        "data/sales.ipynb"
+    )
+    code, message = await blocks.error("notebook-link", target="missing.ipynb")
+    assert code == 404 and "no such notebook" in message
+    (demo_root / "notes" / "seasonality.ipynb").write_text(
+        (demo_root / "analysis" / "seasonality.ipynb").read_text().replace("season-", "copy-")
+    )
+
+    async def ambiguous():
+        try:
+            await blocks.get("notebook-link", target="seasonality.ipynb")
+        except HTTPClientError as error:
+            return error.code == 404 and b"ambiguous" in error.response.body
+        return False
+
+    assert await blocks.until(ambiguous)

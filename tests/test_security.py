@@ -25,6 +25,7 @@ REQUESTS = {
     "backlinks/(?P<block_id>[^/]+)": ("GET", ["backlinks", "sales-plot"], None, None),
     "notebook-backlinks": ("GET", ["notebook-backlinks"], {"path": "data/sales.ipynb"}, None),
     "backlink-counts": ("GET", ["backlink-counts"], {"path": "data/sales.ipynb"}, None),
+    "notebook-link": ("GET", ["notebook-link"], {"target": "report.ipynb"}, None),
     "ensure-id": ("POST", ["ensure-id"], None, {"path": "data/sales.ipynb", "index": 0}),
     "reassign-ids": ("POST", ["reassign-ids"], None, {"path": "data/sales.ipynb"}),
 }

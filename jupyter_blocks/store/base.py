@@ -226,3 +226,17 @@ class BlockStore(ABC):
     @abstractmethod
     def notebook_paths_named(self, name: str) -> list[str]:
         """Indexed notebooks whose file name is ``name`` (to resolve ``[[name.ipynb]]``)."""
+
+    def resolve_notebook_link(self, target: str) -> tuple[str | None, str]:
+        """The notebook ``[[target]]`` names (a path from the root, normalized), or None
+        and why not: a bare file name resolves when exactly one notebook has it."""
+        if self.file_state(target) is not None:
+            return target, ""
+        if "/" in target:
+            return None, "no such notebook"
+        matches = self.notebook_paths_named(target)
+        if len(matches) == 1:
+            return matches[0], ""
+        if not matches:
+            return None, "no such notebook"
+        return None, "ambiguous: " + ", ".join(sorted(matches)[:5])

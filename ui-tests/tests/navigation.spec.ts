@@ -19,6 +19,18 @@ test.describe('navigation', () => {
     await expect(active).toHaveClass(/jp-Blocks-highlight/);
   });
 
+  test('a [[bare-name.ipynb]] link opens the one notebook with that name', async ({
+    page
+  }) => {
+    await openRendered(page, 'notes/index.ipynb');
+    await currentNotebook(page)
+      .locator('.jp-Blocks-notebookLink[data-path="seasonality.ipynb"]')
+      .click();
+    await expect(
+      page.getByRole('main').getByRole('tab', { name: 'seasonality.ipynb' })
+    ).toHaveAttribute('aria-selected', 'true');
+  });
+
   test('a link to a cell opens the notebook at that cell', async ({
     context,
     baseURL

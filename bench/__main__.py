@@ -22,7 +22,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from jupyter_blocks.indexer import Indexer, TreeRules
 from jupyter_blocks.store import SQLiteStore
@@ -35,6 +37,15 @@ PDSH = SHARED / "corpus" / "pdsh"
 MAKE_CORPUS = SHARED / "tools" / "make_corpus.py"
 
 Row = tuple[str, str, str, str, str]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def median_time(fn: Callable[[], float | None], repeat: int) -> float:
@@ -225,6 +236,106 @@ def p5_search(server: Server, rounds: int) -> list[Row]:
     return rows
 
 
+EMBEDS = 50
+
+
+def p6_embeds(corpus: Path, work: Path, home: Path) -> list[Row]:
+    """A notebook of 50 embeds (code cells with outputs from 50 notebooks) opened in
+    headless Chromium: time from opening it until every embed shows, and the resolve
+    requests it took."""
+    from playwright.sync_api import sync_playwright
+
+    from .server import lab_server
+
+    root = work / "p6"
+    shutil.copytree(corpus, root / "sources")
+    ids: list[str] = []
+    for path in sorted((root / "sources").rglob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        cell = next(
+            (
+                c
+                for c in nb["cells"]
+                if c["cell_type"] == "code" and c.get("outputs") and c.get("id")
+            ),
+            None,
+        )
+        if cell:
+            ids.append(cell["id"])
+        if len(ids) == EMBEDS:
+            break
+    host = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "markdown",
+                "id": f"host-{i}",
+                "metadata": {},
+                "source": f"{{{{embed (({block}))}}}}",
+            }
+            for i, block in enumerate(ids)
+        ],
+    }
+    (root / "host.ipynb").write_text(json.dumps(host))
+    plain = json.loads(json.dumps(host))
+    for cell in plain["cells"]:
+        cell["source"] = "A markdown cell without references."
+    (root / "plain.ipynb").write_text(json.dumps(plain))
+    times, requests, baseline = [], [], []
+    with lab_server(root, home) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(3):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(base + "lab")
+            page.wait_for_function(
+                "window.jupyterapp && document.body.dataset.jpBlocksServer === 'ok'",
+                timeout=120_000,
+            )
+            resolves: list[str] = []
+            page.on("request", partial(_count_resolve, resolves))
+            start = time.perf_counter()
+            page.evaluate(
+                "window.jupyterapp.commands.execute('docmanager:open', {path: 'host.ipynb'})"
+            )
+            page.wait_for_function(
+                "document.querySelectorAll('.jp-Blocks-embed .jp-Blocks-embedOutputs')"
+                f".length >= {len(ids)}",
+                timeout=120_000,
+            )
+            times.append(time.perf_counter() - start)
+            requests.append(len(resolves))
+            # The same notebook without references: JupyterLab's own time to open it
+            start = time.perf_counter()
+            page.evaluate(
+                "window.jupyterapp.commands.execute('docmanager:open', {path: 'plain.ipynb'})"
+            )
+            page.wait_for_function(
+                "[...document.querySelectorAll('.jp-RenderedMarkdown')]"
+                ".filter(e => e.textContent.includes('without references')).length >= "
+                f"{len(ids)}",
+                timeout=120_000,
+            )
+            baseline.append(time.perf_counter() - start)
+            page.close()
+        browser.close()
+    return [
+        (
+            f"P6 a notebook with {len(ids)} embeds opened in Chromium, until all render",
+            f"{statistics.median(times):.2f} s, {max(requests)} resolve request(s)",
+            f"same notebook without references {statistics.median(baseline):.2f} s",
+            f"+{statistics.median(times) - statistics.median(baseline):.2f} s",
+            "<= 2 s, 1 resolve request",
+        )
+    ]
+
+
+def _count_resolve(seen: list[str], request: Any) -> None:
+    if "/api/blocks/resolve" in request.url:
+        seen.append(request.url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -285,6 +396,7 @@ def main() -> None:
                         "<= +150 MB",
                     )
                 )
+        rows += p6_embeds(middle, work, home)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -104,3 +104,48 @@ def jupyter_server(
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+@contextmanager
+def lab_server(root: Path, home: Path) -> Iterator[str]:
+    """JupyterLab with the extension on ``root`` (its page exposes ``window.jupyterapp``);
+    yields the base URL, with the token set as a cookie by the first page load."""
+    port = free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={root}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.open_browser=False",
+        "--ServerApp.allow_root=True",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True",
+        "--LabApp.expose_app_in_browser=True",
+        "--ServerApp.log_level=WARN",
+    ]
+    env = {
+        **os.environ,
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "rt"),
+    }
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(base + "api/blocks/status", timeout=5) as response:
+                    if json.loads(response.read())["state"] == "ready":
+                        break
+            except (OSError, urllib.error.URLError, ValueError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("JupyterLab did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=60)

@@ -56,6 +56,13 @@ class BlocksHandler(APIHandler):
             raise web.HTTPError(400, "The request body must be a JSON object.")
         return body
 
+    def notebook_path(self) -> str:
+        """The ``path`` query argument, required."""
+        path = self.get_query_argument("path", "")
+        if not path:
+            raise web.HTTPError(400, "Give the notebook's path: ?path=folder/name.ipynb")
+        return path
+
     @staticmethod
     def checked_id(block_id: str) -> str:
         if not is_block_id(block_id):
@@ -161,9 +168,7 @@ class NotebookBacklinksHandler(BlocksHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        path = self.get_query_argument("path", "")
-        if not path:
-            raise web.HTTPError(400, "Give the notebook's path: ?path=folder/name.ipynb")
+        path = self.notebook_path()
         links = await self.blocks.notebook_backlinks(path)
         if links is None:
             raise web.HTTPError(
@@ -182,9 +187,7 @@ class BacklinkCountsHandler(BlocksHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        path = self.get_query_argument("path", "")
-        if not path:
-            raise web.HTTPError(400, "Give the notebook's path: ?path=folder/name.ipynb")
+        path = self.notebook_path()
         counts = await self.blocks.backlink_counts(path)
         if counts is None:
             raise web.HTTPError(404, f"No indexed notebook at {path[:200]}.")

@@ -67,7 +67,6 @@ class BlocksService:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="jupyter-blocks-reader")
         self._opened = asyncio.Event()
-        self._idle = asyncio.Event()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         # Ordered set of (source path of a rename or None, path) waiting to be applied.
@@ -102,15 +101,6 @@ class BlocksService:
         self._writer.shutdown(wait=False, cancel_futures=True)
         self._readers.shutdown(wait=False, cancel_futures=True)
 
-    async def wait_until_idle(self) -> None:
-        """Return once the first scan is done and no change is waiting (for tests and
-        the command line)."""
-        while True:
-            await self._idle.wait()
-            if not self._pending and not self._in_flight and self.state == "ready":
-                return
-            self._idle.clear()
-
     # -- changes -----------------------------------------------------------------------
     def on_contents_event(self, data: dict[str, Any]) -> None:
         """A contents_service/v1 event: queue the paths it touched."""
@@ -129,13 +119,10 @@ class BlocksService:
 
     def enqueue(self, path: str, rename_from: str | None = None) -> None:
         self._pending[(rename_from, path.strip("/"))] = None
-        self._idle.clear()
         self._wake.set()
 
     async def _consume(self) -> None:
         while True:
-            if not self._pending:
-                self._idle.set()
             await self._wake.wait()
             self._wake.clear()
             items = list(self._pending)
@@ -145,7 +132,7 @@ class BlocksService:
                 stale, change = await self._in_writer(self._collect, items)
                 self._emit_change(change)
                 # Many notebooks at once (a git checkout, a folder moved in): in batches,
-                # so that progress shows and a save made meanwhile is not kept waiting.
+                # so that progress shows (pending counts down) and readers see each one.
                 self._in_flight = len(stale)
                 for start in range(0, len(stale), BATCH):
                     batch = stale[start : start + BATCH]
@@ -206,7 +193,6 @@ class BlocksService:
             await self._in_writer(bulk.__exit__, None, None, None)
         self.state = "ready"
         self._emit({"action": "ready", "done": self.done, "total": self.total})
-        self._idle.set()
         self.log.info(
             "jupyter-blocks indexed %d changed notebooks under %s in %.1fs",
             self.total,

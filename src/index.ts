@@ -22,6 +22,7 @@ import { BlocksModel, IBlocksEvent } from './model';
 import { Navigator } from './navigation';
 import { HoverPreview } from './preview';
 import { IndexStatusItem } from './status';
+import { findTokens } from './syntax';
 import { BLOCKS_EVENT_SCHEMA, IBlocksModel } from './tokens';
 import {
   createEmbed,
@@ -110,15 +111,31 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-blocks:render',
   description: 'Renders block references and embeds in markdown.',
   autoStart: true,
-  requires: [IBlocksModel, IRenderMimeRegistry, IBlocksNavigator],
+  requires: [
+    IBlocksModel,
+    IRenderMimeRegistry,
+    IBlocksNavigator,
+    INotebookTracker
+  ],
   optional: [ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     model: IBlocksModel,
     rendermime: IRenderMimeRegistry,
     navigator: Navigator,
+    tracker: INotebookTracker,
     settingRegistry: ISettingRegistry | null
   ): void => {
+    // A notebook's references resolve in one request as it opens: its cells render in
+    // several passes, and each finds its blocks already asked for or cached.
+    tracker.widgetAdded.connect((_, panel) => {
+      void panel.context.ready.then(() => {
+        const ids = referencedIds(panel);
+        if (ids.length > 0) {
+          model.resolve(ids).catch(() => undefined);
+        }
+      });
+    });
     // Renderers read the settings as they render: a change applies to the next render.
     const settings: IBlocksSettings = { ...DEFAULT_SETTINGS };
     const context: ITransclusionContext = {
@@ -155,6 +172,25 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/**
+ * Every block id the markdown cells of a notebook reference or embed.
+ */
+function referencedIds(panel: NotebookPanel): string[] {
+  const ids = new Set<string>();
+  const cells = panel.content.model?.cells;
+  for (let i = 0; cells && i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type === 'markdown') {
+      for (const token of findTokens(cell.sharedModel.getSource())) {
+        if (token.kind !== 'notebook') {
+          ids.add(token.id);
+        }
+      }
+    }
+  }
+  return [...ids];
+}
 
 /**
  * Copy Block Reference, Copy Block Embed and Copy Link to Cell.

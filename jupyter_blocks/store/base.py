@@ -173,12 +173,6 @@ class BlockStore(ABC):
         tombstone (``deleted=True``); unknown ids are left out."""
 
     @abstractmethod
-    def block_at(self, path: str, index: int) -> Block | None: ...
-
-    @abstractmethod
-    def notebook_blocks(self, path: str) -> list[Block]: ...
-
-    @abstractmethod
     def backlinks(self, block_id: str) -> list[Backlink]: ...
 
     @abstractmethod

@@ -448,26 +448,6 @@ class SQLiteStore(BlockStore):
                     found[row[0]] = Block(row[0], row[1], row[2], row[3], row[4], deleted=True)
         return found
 
-    def block_at(self, path: str, index: int) -> Block | None:
-        row = (
-            self._reader()
-            .execute(
-                f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE path = ? AND idx = ?",  # noqa: S608
-                (path, index),
-            )
-            .fetchone()
-        )
-        return Block(*row) if row else None
-
-    def notebook_blocks(self, path: str) -> list[Block]:
-        return [
-            Block(*row)
-            for row in self._reader().execute(
-                f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE path = ? ORDER BY idx",  # noqa: S608
-                (path,),
-            )
-        ]
-
     def backlinks(self, block_id: str) -> list[Backlink]:
         rows = self._reader().execute(
             "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"

@@ -8,6 +8,7 @@ import contextlib
 import fnmatch
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ ALWAYS_SKIPPED = frozenset(
     }
 )
 BATCH = 64  # notebooks per write transaction during a scan
+WRITE_GRACE_NS = 2 * 10**9  # a notebook modified this recently may be half written
 
 
 @dataclass
@@ -127,6 +129,8 @@ class Indexer:
         self.rules = rules
         self.max_size = max_size
         self.log = log or logging.getLogger(__name__)
+        # Notebooks left alone because they were being written: to read again later.
+        self.deferred: list[str] = []
 
     def plan(self, under: str = "") -> tuple[list[tuple[str, FileState]], list[str]]:
         """What differs between the files under ``under`` and the index: the files to
@@ -152,6 +156,9 @@ class Indexer:
                     read_notebook_file(self.rules.os_path(path), path, state, self.max_size)
                 )
             except Skip as skip:
+                if self._being_written(path, state, skip):
+                    self.deferred.append(path)
+                    continue
                 self.log.info("jupyter-blocks skipped %s: %s", path, skip)
                 self.store.put_skipped(path, state, str(skip))
                 change.paths.add(path)
@@ -159,6 +166,15 @@ class Indexer:
             change.ids.update(self.store.put_notebooks(rows))
             change.paths.update(row.path for row in rows)
         return change
+
+    def _being_written(self, path: str, state: FileState, skip: Skip) -> bool:
+        """Whether an indexed notebook that reads as broken is most likely being written
+        right now (Jupyter saves rewrite the file in place): it keeps its blocks, and the
+        write's own events bring the next read."""
+        if not str(skip).startswith(("not valid JSON", "empty file")):
+            return False
+        recent = time.time_ns() - state.mtime_ns < WRITE_GRACE_NS
+        return recent and self.store.file_state(path) is not None
 
     def index_all(
         self, files: list[tuple[str, FileState]], progress: Callable[[int], None] | None = None

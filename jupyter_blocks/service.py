@@ -20,7 +20,7 @@ from watchfiles import Change as WatchChange
 from watchfiles import awatch
 
 from .cells import NotebookContent, NotebookReader
-from .indexer import BATCH, Change, Indexer, TreeRules
+from .indexer import BATCH, WRITE_GRACE_NS, Change, Indexer, TreeRules
 from .notebook import normalize_path
 from .refs import is_block_id
 from .store import Backlink, Block, BlockStore, FileState, SearchResult
@@ -138,10 +138,17 @@ class BlocksService:
                     batch = stale[start : start + BATCH]
                     self._emit_change(await self._in_writer(self.indexer.index, batch))
                     self._in_flight -= len(batch)
+                self._recheck_deferred()
             except Exception:
                 self.log.exception("jupyter-blocks could not apply changes to %s", items)
             finally:
                 self._in_flight = 0
+
+    def _recheck_deferred(self) -> None:
+        """Read again, once their writer is surely done, the notebooks found half written."""
+        deferred, self.indexer.deferred = self.indexer.deferred, []
+        for path in deferred:
+            asyncio.get_running_loop().call_later(WRITE_GRACE_NS / 1e9 + 0.5, self.enqueue, path)
 
     def _collect(
         self, items: list[tuple[str | None, str]]

@@ -166,3 +166,20 @@ async def test_backlinks_follow_a_renamed_referencing_notebook(demo_root, blocks
     # Then no backlink points at an old path
     paths = {p for _, p, _ in await blocks.backlink_set("sales-plot")}
     assert paths == {"notes/report.ipynb", "notes/index.ipynb"}
+
+
+async def test_a_notebook_broken_on_disk_keeps_its_blocks_while_written_then_says_why(
+    demo_root, blocks
+):
+    await blocks.ready()
+    # When a notebook is overwritten with something that is not JSON (a merge conflict)
+    target = demo_root / "notes" / "index.ipynb"
+    target.write_text("<<<<<<< HEAD\n{ broken")
+
+    # Then, once the writer is surely done, it is reported as skipped with the reason
+    async def skipped():
+        status = await blocks.get("status")
+        return {s["path"]: s["reason"] for s in status["skipped"]}.get("notes/index.ipynb")
+
+    reason = await blocks.until(skipped, timeout=20)
+    assert reason.startswith("not valid JSON")

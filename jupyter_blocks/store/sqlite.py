@@ -430,22 +430,28 @@ class SQLiteStore(BlockStore):
     def get_blocks(self, ids: list[str]) -> dict[str, Block]:
         con = self._reader()
         found: dict[str, Block] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
-            marks = ",".join("?" * len(chunk))
-            for row in con.execute(
-                f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE id IN ({marks})"  # noqa: S608
-                " ORDER BY first_seen DESC",
-                chunk,
-            ):
-                found[row[0]] = Block(*row)  # lowest first_seen written last: it wins
-            missing = [i for i in chunk if i not in found]
-            if missing:
-                marks = ",".join("?" * len(missing))
+        # One snapshot for both tables: a block coming back moves from tombstones to
+        # blocks in one commit, and must be seen in one or the other.
+        con.execute("BEGIN")
+        try:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                marks = ",".join("?" * len(chunk))
                 for row in con.execute(
-                    f"SELECT {_BLOCK_COLUMNS} FROM tombstones WHERE id IN ({marks})",  # noqa: S608
-                    missing,
+                    f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE id IN ({marks})"  # noqa: S608
+                    " ORDER BY first_seen DESC",
+                    chunk,
                 ):
-                    found[row[0]] = Block(row[0], row[1], row[2], row[3], row[4], deleted=True)
+                    found[row[0]] = Block(*row)  # lowest first_seen written last: it wins
+                missing = [i for i in chunk if i not in found]
+                if missing:
+                    marks = ",".join("?" * len(missing))
+                    for row in con.execute(
+                        f"SELECT {_BLOCK_COLUMNS} FROM tombstones WHERE id IN ({marks})",  # noqa: S608
+                        missing,
+                    ):
+                        found[row[0]] = Block(row[0], row[1], row[2], row[3], row[4], deleted=True)
+        finally:
+            con.execute("COMMIT")
         return found
 
     def backlinks(self, block_id: str) -> list[Backlink]:

@@ -1,7 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
 
-import { currentNotebook, openRendered } from './helpers';
+import { currentNotebook, openRendered, screenshotPath } from './helpers';
 
 test.describe('reference count badges', () => {
   test('a referenced cell shows how many blocks reference it, others none', async ({
@@ -29,7 +28,7 @@ test.describe('reference count badges', () => {
       'This cell (4): 3'
     );
     await page.screenshot({
-      path: path.resolve(__dirname, '../../docs/images/backlinks.png')
+      path: screenshotPath('backlinks.png')
     });
   });
 });

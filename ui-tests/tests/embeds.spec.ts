@@ -1,7 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
 
-import { openRendered } from './helpers';
+import { openRendered, screenshotPath } from './helpers';
 
 test.describe('references and embeds in the demo', () => {
   test('a reference shows its block, an embed shows its outputs', async ({
@@ -47,7 +46,7 @@ test.describe('references and embeds in the demo', () => {
     await cell.evaluate(node => node.scrollIntoView({ block: 'start' }));
     const box = (await cell.boundingBox())!;
     await page.screenshot({
-      path: path.resolve(__dirname, '../../docs/images/embed.png'),
+      path: screenshotPath('embed.png'),
       clip: {
         x: box.x,
         y: Math.max(0, box.y),

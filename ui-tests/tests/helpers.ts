@@ -1,5 +1,6 @@
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { APIRequestContext, expect } from '@playwright/test';
+import * as path from 'path';
 
 /**
  * A notebook (nbformat 4.5) made of the given cells.
@@ -104,4 +105,14 @@ export async function openRendered(
  */
 export function currentNotebook(page: IJupyterLabPageFixture) {
   return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)');
+}
+
+/**
+ * Where a picture for the README goes: docs/images with BLOCKS_SCREENSHOTS=1 (to
+ * refresh them), else the test results (so that a test run leaves the tree clean).
+ */
+export function screenshotPath(name: string): string {
+  return process.env.BLOCKS_SCREENSHOTS
+    ? path.resolve(__dirname, '../../docs/images', name)
+    : path.resolve(__dirname, '../test-results', name);
 }

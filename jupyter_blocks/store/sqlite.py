@@ -132,24 +132,10 @@ class SQLiteStore(BlockStore):
             con = self._connect()
             if not self._is_current(con):
                 con.close()
-                self._delete_files()
-                con = self._connect()
-                con.executescript(_SCHEMA)
-                with con:
-                    con.executemany(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)",
-                        [("schema_version", str(SCHEMA_VERSION)), ("root", self.root)],
-                    )
+                con = self._create()
         except sqlite3.DatabaseError:
             # Not a database (or corrupt): the index is a cache, so start again.
-            self._delete_files()
-            con = self._connect()
-            con.executescript(_SCHEMA)
-            with con:
-                con.executemany(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [("schema_version", str(SCHEMA_VERSION)), ("root", self.root)],
-                )
+            con = self._create()
         if con.execute("SELECT value FROM meta WHERE key = 'fts_stale'").fetchone():
             # A bulk load was interrupted (kill -9): its blocks are not all searchable.
             self._rebuild_fts(con)
@@ -174,6 +160,18 @@ class SQLiteStore(BlockStore):
                 self._writer.execute("PRAGMA optimize")
                 self._writer.close()
             self._writer = None
+
+    def _create(self) -> sqlite3.Connection:
+        """A new, empty index for this schema and root (whatever was there is removed)."""
+        self._delete_files()
+        con = self._connect()
+        con.executescript(_SCHEMA)
+        with con:
+            con.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [("schema_version", str(SCHEMA_VERSION)), ("root", self.root)],
+            )
+        return con
 
     def _connect(self, readonly: bool = False) -> sqlite3.Connection:
         con = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)

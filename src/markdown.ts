@@ -141,27 +141,18 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
    * The markdown of an embedded block, with its own references, one level deeper and
    * with links resolved from its notebook.
    */
-  private async _renderNested(
+  private _renderNested(
     host: HTMLElement,
     block: IBlock,
     ancestors: string[]
   ): Promise<IRenderMime.IRenderer> {
-    const renderer = new BlocksMarkdownRenderer(
-      {
-        ...this._options,
-        resolver: resolverFor(block.path, this._context.contents)
-      },
+    return renderBlockMarkdown(
       this._context,
-      ancestors
+      host,
+      block,
+      ancestors,
+      this._options
     );
-    await renderer.renderModel(
-      new MimeModel({
-        data: { 'text/markdown': block.source },
-        trusted: block.trusted
-      })
-    );
-    host.append(renderer.node);
-    return renderer;
   }
 
   private _onChanged(_: unknown, change: IBlocksChange): void {
@@ -214,7 +205,7 @@ export async function renderBlockMarkdown(
     markdownParser: rendermime.markdownParser
   };
   const renderer = new BlocksMarkdownRenderer(
-    { ...base, resolver: resolverFor(block.path, context.contents) },
+    { ...base, resolver: resolverFor(block, context.contents) },
     context,
     ancestors
   );

@@ -218,13 +218,39 @@ export async function createEmbed(
 }
 
 /**
- * A resolver for links and images of a block, relative to its own notebook.
+ * A resolver for links and images of a block: relative to its own notebook, and its
+ * `attachment:` images (pasted into a markdown cell) from the block itself.
  */
 export function resolverFor(
-  path: string,
+  block: IBlock,
   contents: Contents.IManager
 ): IRenderMime.IResolver {
-  return new RenderMimeRegistry.UrlResolver({ path, contents });
+  const files = new RenderMimeRegistry.UrlResolver({
+    path: block.path,
+    contents
+  });
+  const attachment = (url: string): string | null => {
+    if (!url.startsWith('attachment:')) {
+      return null;
+    }
+    const bundle =
+      block.attachments?.[decodeURIComponent(url.slice('attachment:'.length))];
+    const mime =
+      bundle && Object.keys(bundle).find(m => m.startsWith('image/'));
+    return mime ? `data:${mime};base64,${bundle[mime]}` : '';
+  };
+  return {
+    resolveUrl: url =>
+      attachment(url) === null ? files.resolveUrl(url) : Promise.resolve(url),
+    getDownloadUrl: url => {
+      const data = attachment(url);
+      return data === null ? files.getDownloadUrl(url) : Promise.resolve(data);
+    },
+    isLocal: (url, allowRoot) =>
+      url.startsWith('attachment:') ||
+      (files.isLocal?.(url, allowRoot) ?? false),
+    resolvePath: files.resolvePath?.bind(files)
+  };
 }
 
 function embedHeader(

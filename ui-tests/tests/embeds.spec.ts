@@ -1,6 +1,15 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { openRendered, screenshotPath } from './helpers';
+import {
+  currentNotebook,
+  indexed,
+  markdown,
+  notebook,
+  openRendered,
+  screenshotPath,
+  unique,
+  upload
+} from './helpers';
 
 test.describe('references and embeds in the demo', () => {
   test('a reference shows its block, an embed shows its outputs', async ({
@@ -54,5 +63,39 @@ test.describe('references and embeds in the demo', () => {
         height: Math.min(box.height, 700)
       }
     });
+  });
+});
+
+test.describe('embedded markdown', () => {
+  test('shows the images pasted into the embedded cell (attachments)', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const run = unique();
+    // A 1x1 PNG, pasted into a markdown cell of another notebook
+    const png =
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    await upload(
+      page,
+      `${tmpPath}/pictures.ipynb`,
+      notebook([
+        {
+          ...markdown(`pic-${run}`, 'A picture: ![dot](attachment:dot.png)'),
+          attachments: { 'dot.png': { 'image/png': png } }
+        }
+      ])
+    );
+    await indexed(request, `pic-${run}`);
+    await upload(
+      page,
+      `${tmpPath}/host.ipynb`,
+      notebook([markdown(`host-${run}`, `{{embed ((pic-${run}))}}`)])
+    );
+    await openRendered(page, `${tmpPath}/host.ipynb`);
+    const image = currentNotebook(page).locator(
+      `.jp-Blocks-embed[data-block-id="pic-${run}"] img`
+    );
+    await expect(image).toHaveAttribute('src', /^data:image\/png;base64,/);
   });
 });

@@ -9,8 +9,11 @@ import fnmatch
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .notebook import Skip, read_notebook_file
 from .store import BlockStore, FileState, NotebookRow
@@ -35,8 +38,41 @@ ALWAYS_SKIPPED = frozenset(
         "site-packages",
     }
 )
+T = TypeVar("T")
+R = TypeVar("R")
 BATCH = 64  # notebooks per write transaction during a scan
 WRITE_GRACE_NS = 2 * 10**9  # a notebook modified this recently may be half written
+
+
+def batched(files: list[tuple[str, FileState]]) -> list[list[tuple[str, FileState]]]:
+    return [files[start : start + BATCH] for start in range(0, len(files), BATCH)]
+
+
+def read_ahead(
+    executor: Executor, read: Callable[[T], R], items: list[T], depth: int = 2
+) -> Iterator[Future[R]]:
+    """``read`` of each item, in order, with up to ``depth`` items read ahead on
+    ``executor``: parsing (Python) then runs while the writer stores (SQLite, which
+    releases the GIL), so both cores work during a scan."""
+    queue: deque[Future[R]] = deque()
+    upcoming = iter(items)
+    for item in upcoming:
+        queue.append(executor.submit(read, item))
+        if len(queue) >= depth:
+            break
+    while queue:
+        yield queue.popleft()
+        following = next(upcoming, None)
+        if following is not None:
+            queue.append(executor.submit(read, following))
+
+
+@dataclass
+class Batch:
+    """Notebooks read from disk: each with the state it was read at, and its row or
+    the reason it is skipped."""
+
+    items: list[tuple[str, FileState, NotebookRow | Skip]]
 
 
 @dataclass
@@ -146,26 +182,51 @@ class Indexer:
         gone = sorted(p for p in known if p not in on_disk)
         return stale, gone
 
-    def index(self, files: list[tuple[str, FileState]]) -> Change:
-        """Read and store these notebooks (a skipped one is recorded with its reason)."""
+    def read(self, files: list[tuple[str, FileState]]) -> Batch:
+        """Read and parse these notebooks (no store access: any thread may run this, so
+        that the next batch is parsed while the writer stores this one)."""
+        return Batch([(path, state, self._read_one(path, state)) for path, state in files])
+
+    def _read_one(self, path: str, state: FileState) -> NotebookRow | Skip:
+        try:
+            return read_notebook_file(self.rules.os_path(path), path, state, self.max_size)
+        except Skip as skip:
+            return skip
+
+    def write(self, batch: Batch) -> Change:
+        """Write a batch read earlier (writer thread). A notebook changed since it was
+        read is read again first, so that a save applied meanwhile is never undone."""
         change = Change()
         rows: list[NotebookRow] = []
-        for path, state in files:
-            try:
-                rows.append(
-                    read_notebook_file(self.rules.os_path(path), path, state, self.max_size)
-                )
-            except Skip as skip:
-                if self._being_written(path, state, skip):
-                    self.deferred.append(path)
-                    continue
-                self.log.info("jupyter-blocks skipped %s: %s", path, skip)
-                self.store.put_skipped(path, state, str(skip))
+        for path, state, result in batch.items:
+            now = self._state_on_disk(path)
+            if now is None:
+                continue  # gone: the event of its removal removes it from the index
+            if now != state:
+                state, result = now, self._read_one(path, now)
+            if isinstance(result, NotebookRow):
+                rows.append(result)
+            elif self._being_written(path, state, result):
+                self.deferred.append(path)
+            else:
+                self.log.info("jupyter-blocks skipped %s: %s", path, result)
+                self.store.put_skipped(path, state, str(result))
                 change.paths.add(path)
         if rows:
             change.ids.update(self.store.put_notebooks(rows))
             change.paths.update(row.path for row in rows)
         return change
+
+    def index(self, files: list[tuple[str, FileState]]) -> Change:
+        """Read and store these notebooks (a skipped one is recorded with its reason)."""
+        return self.write(self.read(files))
+
+    def _state_on_disk(self, path: str) -> FileState | None:
+        try:
+            st = os.stat(self.rules.os_path(path))
+        except OSError:
+            return None
+        return FileState(st.st_mtime_ns, st.st_size)
 
     def _being_written(self, path: str, state: FileState, skip: Skip) -> bool:
         """Whether an indexed notebook that reads as broken is most likely being written
@@ -182,24 +243,21 @@ class Indexer:
         """Index many notebooks in batches (the command line's scan; the server runs the
         same steps one batch at a time so that saves interleave)."""
         change = Change()
-        with self.bulk_for(files):
-            for start in range(0, len(files), BATCH):
-                batch = files[start : start + BATCH]
-                change.update(self.index(batch))
+        batches = batched(files)
+        with self.bulk_for(files), ThreadPoolExecutor(1, "jupyter-blocks-parser") as parser:
+            for files_read in read_ahead(parser, self.read, batches):
+                batch = files_read.result()
+                change.update(self.write(batch))
                 if progress is not None:
-                    progress(len(batch))
+                    progress(len(batch.items))
         return change
 
     def bulk_for(
         self, files: list[tuple[str, FileState]]
     ) -> contextlib.AbstractContextManager[None]:
-        """A bulk load when these files are a large share of the index (a cold scan, a
-        big checkout): rebuilding the full-text index once is then cheaper than keeping
-        it up to date row by row."""
-        known = len(self.store.file_states())
-        if len(files) >= BATCH and len(files) * 4 >= known + len(files):
-            return self.store.bulk()
-        return contextlib.nullcontext()
+        """A bulk load when there are several batches to write (a cold scan, a big
+        checkout), which the store may tune for."""
+        return self.store.bulk() if len(files) > BATCH else contextlib.nullcontext()
 
     def remove(self, paths: list[str]) -> Change:
         if not paths:
@@ -209,8 +267,8 @@ class Indexer:
     def refresh(self, path: str) -> Change:
         """Bring one path up to date now: a notebook, a folder, or something now gone."""
         stale, change = self.collect(path)
-        for start in range(0, len(stale), BATCH):
-            change.update(self.index(stale[start : start + BATCH]))
+        for batch in batched(stale):
+            change.update(self.index(batch))
         return change
 
     def collect(self, path: str) -> tuple[list[tuple[str, FileState]], Change]:

@@ -37,7 +37,7 @@ Decisions:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -88,8 +88,11 @@ _PATTERN = re.compile(
 )
 
 # CommonMark with the GFM extensions that change how inline text is split.
-# text_join is disabled so escapes and entities stay separate tokens.
-_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
+# text_join is disabled so escapes and entities stay separate tokens. The core "inline"
+# step is left out: only the inline tokens that can hold a match are parsed further
+# (most paragraphs of a cell with references have none, and inline parsing is the
+# larger share of the cost).
+_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable(["text_join", "inline"])
 
 # Inline tokens rebuilt as their delimiter, as written in the source.
 _MARKUP_TOKENS = frozenset(
@@ -128,6 +131,21 @@ def _inline_text(children: Sequence[Token]) -> str:
     return "".join(parts)
 
 
+def _has_candidate(content: str) -> bool:
+    return "((" in content or "[[" in content
+
+
+def _inline_children(text: str, wanted: Callable[[str], object]) -> Iterator[list[Token]]:
+    """The inline tokens of the paragraphs, headings and table cells of ``text`` whose
+    raw content passes ``wanted`` (code and HTML blocks have none)."""
+    env: dict[str, object] = {}  # shared, so reference-style links resolve
+    for token in _MD.parse(text, env):
+        if token.type == "inline" and wanted(token.content):
+            children: list[Token] = []
+            _MD.inline.parse(token.content, _MD, env, children)
+            yield children
+
+
 def find_references(source: str | list[str]) -> list[Reference]:
     """References in a markdown cell's source, in document order, duplicates kept."""
     text = source if isinstance(source, str) else "".join(source)
@@ -139,11 +157,7 @@ def find_references(source: str | list[str]) -> list[Reference]:
     if _PATTERN.search(text) is None:
         return []
 
-    chunks = [
-        _inline_text(tok.children)
-        for tok in _MD.parse(text)
-        if tok.type == "inline" and tok.children
-    ]
+    chunks = [_inline_text(children) for children in _inline_children(text, _has_candidate)]
     found: list[Reference] = []
     for match in _PATTERN.finditer(_OPAQUE.join(chunks)):
         embed = match.group("embed")
@@ -183,10 +197,8 @@ def reference_spans(source: str) -> list[tuple[int, int, Reference]]:
         cursor = match.end()
     parts.append(source[cursor:])
     live: set[int] = set()
-    for token in _MD.parse("".join(parts)):
-        if token.type != "inline" or not token.children:
-            continue
-        for child in token.children:
+    for children in _inline_children("".join(parts), _SENTINEL_RE.search):
+        for child in children:
             if child.type == "text":
                 live.update(int(n) for n in _SENTINEL_RE.findall(child.content))
     spans = []

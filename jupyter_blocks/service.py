@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 
@@ -20,7 +20,7 @@ from watchfiles import Change as WatchChange
 from watchfiles import awatch
 
 from .cells import NotebookContent, NotebookReader
-from .indexer import BATCH, WRITE_GRACE_NS, Change, Indexer, TreeRules
+from .indexer import WRITE_GRACE_NS, Batch, Change, Indexer, TreeRules, batched, read_ahead
 from .notebook import normalize_path
 from .refs import is_block_id
 from .store import Backlink, Block, BlockStore, FileState, SearchResult
@@ -66,6 +66,7 @@ class BlocksService:
         self.total = 0
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="jupyter-blocks-reader")
+        self._parser = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-parser")
         self._opened = asyncio.Event()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -100,6 +101,7 @@ class BlocksService:
                 await self._in_writer(self.store.close)
         self._writer.shutdown(wait=False, cancel_futures=True)
         self._readers.shutdown(wait=False, cancel_futures=True)
+        self._parser.shutdown(wait=False, cancel_futures=True)
 
     # -- changes -----------------------------------------------------------------------
     def on_contents_event(self, data: dict[str, Any]) -> None:
@@ -134,15 +136,19 @@ class BlocksService:
                 # Many notebooks at once (a git checkout, a folder moved in): in batches,
                 # so that progress shows (pending counts down) and readers see each one.
                 self._in_flight = len(stale)
-                for start in range(0, len(stale), BATCH):
-                    batch = stale[start : start + BATCH]
-                    self._emit_change(await self._in_writer(self.indexer.index, batch))
-                    self._in_flight -= len(batch)
+                async for batch in self._read_ahead(stale):
+                    self._emit_change(await self._in_writer(self.indexer.write, batch))
+                    self._in_flight -= len(batch.items)
                 self._recheck_deferred()
             except Exception:
                 self.log.exception("jupyter-blocks could not apply changes to %s", items)
             finally:
                 self._in_flight = 0
+
+    async def _read_ahead(self, files: list[tuple[str, FileState]]) -> AsyncIterator[Batch]:
+        """The notebooks in batches, each parsed while the one before is stored."""
+        for future in read_ahead(self._parser, self.indexer.read, batched(files)):
+            yield await asyncio.wrap_future(future)
 
     def _recheck_deferred(self) -> None:
         """Read again, once their writer is surely done, the notebooks found half written."""
@@ -188,15 +194,13 @@ class BlocksService:
         bulk = await self._in_writer(self.indexer.bulk_for, stale)
         await self._in_writer(bulk.__enter__)
         try:
-            for start in range(0, len(stale), BATCH):
-                batch = stale[start : start + BATCH]
-                self._emit_change(await self._in_writer(self.indexer.index, batch))
-                self.done += len(batch)
+            async for batch in self._read_ahead(stale):
+                self._emit_change(await self._in_writer(self.indexer.write, batch))
+                self.done += len(batch.items)
                 if time.monotonic() - last_progress >= PROGRESS_EVERY:
                     last_progress = time.monotonic()
                     self._emit_progress()
         finally:
-            # Search covers everything written so far once this returns.
             await self._in_writer(bulk.__exit__, None, None, None)
         self.state = "ready"
         self._emit({"action": "ready", "done": self.done, "total": self.total})

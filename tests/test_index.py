@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from helpers import DEMO, MAKE_CORPUS, PDSH, copy_pdsh
 from tornado.httpclient import HTTPClientError
@@ -209,3 +210,27 @@ async def test_a_notebook_link_resolves_a_bare_name_when_unique(demo_root, block
         return False
 
     assert await blocks.until(ambiguous)
+
+
+async def test_short_last_words_match_as_words_and_any_script_is_searchable(jp_root_dir, blocks):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("df = load_prices()", id="frame"),
+        nbformat.v4.new_code_cell("dfx = 1", id="other"),
+        nbformat.v4.new_markdown_cell("Crème brûlée, a résumé\u19b0note", id="dessert"),
+    ]
+    nbformat.write(nb, jp_root_dir / "short.ipynb")
+    await blocks.ready()
+
+    async def found(q: str) -> set[str]:
+        return {hit["id"] for hit in (await blocks.get("search", q=q))["results"]}
+
+    # One or two letters match a whole word (as a prefix they would match everything)
+    assert await found("df") == {"frame"}
+    assert await found("dfx") == {"other"}
+    # From three letters on, the last word is a prefix
+    assert await found("loa") == {"frame"}
+    assert await found("pric") == {"frame"}
+    # Accents and case fold; a letter SQLite's tokenizer splits on is split the same way
+    assert await found("creme BRU") == {"dessert"}
+    assert await found("résumé\u19b0not") == {"dessert"}

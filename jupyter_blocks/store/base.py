@@ -134,8 +134,8 @@ class BlockStore(ABC):
     # -- writes (indexer thread) -----------------------------------------------------
     @contextlib.contextmanager
     def bulk(self) -> Iterator[None]:
-        """Around many writes (a cold scan): a store may defer secondary indexes to the
-        end. Reads inside may miss search results, never blocks or backlinks."""
+        """Around many writes in a row (a cold scan): a store may tune itself for
+        throughput. Every write stays visible to readers as soon as it returns."""
         yield
 
     @abstractmethod

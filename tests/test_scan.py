@@ -1,0 +1,67 @@
+"""The scan parses the next notebooks while it stores the previous ones: what it stores
+must still be what is on disk, and a search must find every block it stored."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+
+from jupyter_blocks.indexer import Indexer, TreeRules
+from jupyter_blocks.store.sqlite import SQLiteStore
+
+
+def write(path: Path, source: str, mtime_ns: int) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(source, id="cell")]
+    nbformat.write(nb, path)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_notebook_saved_after_it_was_read_is_stored_as_saved(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    write(root / "a.ipynb", "first draft", 1_000_000_000_000)
+    store = SQLiteStore(str(tmp_path / "index.sqlite"), str(root))
+    store.open()
+    try:
+        indexer = Indexer(store, TreeRules(str(root)), max_size=2**20)
+        stale, _ = indexer.plan()
+        # Given a batch read ahead of its turn
+        batch = indexer.read(stale)
+        # When the notebook is saved before the batch is stored
+        write(root / "a.ipynb", "final text", 2_000_000_000_000)
+        indexer.write(batch)
+        # Then the index holds the saved text, not the one read first
+        block = store.get_blocks(["cell"])["cell"]
+        assert block.source == "final text"
+        assert [hit.id for hit in store.search("final", 10, 1000).hits] == ["cell"]
+        assert store.search("draft", 10, 1000).hits == []
+    finally:
+        store.close()
+
+
+def test_a_large_scan_is_searchable_block_by_block(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    for n in range(300):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_markdown_cell(f"word{n} shared", id=f"m{n}"),
+            nbformat.v4.new_code_cell(f"x{n} = {n}", id=f"c{n}"),
+        ]
+        nbformat.write(nb, root / f"nb{n:03}.ipynb")
+    store = SQLiteStore(str(tmp_path / "index.sqlite"), str(root))
+    store.open()
+    try:
+        indexer = Indexer(store, TreeRules(str(root)), max_size=2**20)
+        stale, _ = indexer.plan()
+        indexer.index_all(stale)
+        assert store.counts().blocks == 600
+        for n in (0, 63, 64, 150, 299):
+            assert [hit.id for hit in store.search(f"word{n}", 5, 1000).hits] == [f"m{n}"]
+            assert [hit.id for hit in store.search(f"x{n}", 5, 1000).hits] == [f"c{n}"]
+        assert len(store.search("shared", 500, 10_000).hits) == 300
+    finally:
+        store.close()

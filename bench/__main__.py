@@ -22,13 +22,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 from jupyter_blocks.indexer import Indexer, TreeRules
 from jupyter_blocks.store import SQLiteStore
 
+from .embeds import p6_embeds
 from .server import Server, jupyter_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -236,104 +235,6 @@ def p5_search(server: Server, rounds: int) -> list[Row]:
     return rows
 
 
-EMBEDS = 50
-
-
-def p6_embeds(corpus: Path, work: Path, home: Path) -> list[Row]:
-    """A notebook of 50 embeds (code cells with outputs from 50 notebooks) opened in
-    headless Chromium: time from opening it until every embed shows, and the resolve
-    requests it took."""
-    from playwright.sync_api import sync_playwright
-
-    from .server import lab_server
-
-    root = work / "p6"
-    shutil.copytree(corpus, root / "sources")
-    ids: list[str] = []
-    for path in sorted((root / "sources").rglob("*.ipynb")):
-        nb = json.loads(path.read_text())
-        cell = next(
-            (
-                c
-                for c in nb["cells"]
-                if c["cell_type"] == "code" and c.get("outputs") and c.get("id")
-            ),
-            None,
-        )
-        if cell:
-            ids.append(cell["id"])
-        if len(ids) == EMBEDS:
-            break
-    host = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {},
-        "cells": [
-            {
-                "cell_type": "markdown",
-                "id": f"host-{i}",
-                "metadata": {},
-                "source": f"{{{{embed (({block}))}}}}",
-            }
-            for i, block in enumerate(ids)
-        ],
-    }
-    (root / "host.ipynb").write_text(json.dumps(host))
-    plain = json.loads(json.dumps(host))
-    for cell in plain["cells"]:
-        cell["source"] = "A markdown cell without references."
-    (root / "plain.ipynb").write_text(json.dumps(plain))
-    times, requests, baseline = [], [], []
-    plain_done = (
-        "[...document.querySelectorAll('.jp-RenderedMarkdown')]"
-        f".filter(e => e.textContent.includes('without references')).length >= {len(ids)}"
-    )
-    embeds_done = (
-        "document.querySelectorAll('.jp-Blocks-embed .jp-Blocks-embedOutputs')"
-        f".length >= {len(ids)}"
-    )
-    with lab_server(root, home) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for _ in range(3):
-            # Each notebook in a fresh page of a loaded JupyterLab; the plain one first.
-            for path, done, into in (
-                ("plain.ipynb", plain_done, baseline),
-                ("host.ipynb", embeds_done, times),
-            ):
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.goto(base + "lab")
-                page.wait_for_function(
-                    "window.jupyterapp && document.body.dataset.jpBlocksServer === 'ok'",
-                    timeout=120_000,
-                )
-                resolves: list[str] = []
-                page.on("request", partial(_count_resolve, resolves))
-                start = time.perf_counter()
-                page.evaluate(
-                    f"window.jupyterapp.commands.execute('docmanager:open', {{path: '{path}'}})"
-                )
-                page.wait_for_function(done, timeout=120_000)
-                into.append(time.perf_counter() - start)
-                if path == "host.ipynb":
-                    requests.append(len(resolves))
-                page.close()
-        browser.close()
-    return [
-        (
-            f"P6 a notebook with {len(ids)} embeds opened in Chromium, until all render",
-            f"{statistics.median(times):.2f} s, {max(requests)} resolve request(s)",
-            f"same notebook without references {statistics.median(baseline):.2f} s",
-            f"+{statistics.median(times) - statistics.median(baseline):.2f} s",
-            "<= 2 s, 1 resolve request",
-        )
-    ]
-
-
-def _count_resolve(seen: list[str], request: Any) -> None:
-    if "/api/blocks/resolve" in request.url:
-        seen.append(request.url)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -394,7 +295,7 @@ def main() -> None:
                         "<= +150 MB",
                     )
                 )
-        rows += p6_embeds(middle, work, home)
+        rows += p6_embeds(middle, work, home, CHROMIUM, CHROMIUM_ARGS)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -204,6 +204,7 @@ class BlocksService:
             await self._in_writer(bulk.__exit__, None, None, None)
         self.state = "ready"
         self._emit({"action": "ready", "done": self.done, "total": self.total})
+        await self._in_writer(self.store.settle)
         self.log.info(
             "jupyter-blocks indexed %d changed notebooks under %s in %.1fs",
             self.total,

@@ -138,6 +138,10 @@ class BlockStore(ABC):
         throughput. Every write stays visible to readers as soon as it returns."""
         yield
 
+    def settle(self) -> None:
+        """Housekeeping after a bulk load that no reader waits for (writer thread)."""
+        return None
+
     @abstractmethod
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         """Replace the blocks of each notebook; returns the ids whose block changed."""

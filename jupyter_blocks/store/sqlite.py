@@ -227,7 +227,7 @@ class SQLiteStore(BlockStore):
     def bulk(self) -> Iterator[None]:
         """Many writes in a row (a cold scan): the WAL is copied back into the database
         less often and the writer keeps more pages in memory, which together take a
-        third off the cost of storing; the WAL is checkpointed once at the end."""
+        third off the cost of storing. What is left in the WAL waits for ``settle``."""
         con = self._writer
         if con is None:
             raise RuntimeError("the block store is not open")
@@ -238,7 +238,10 @@ class SQLiteStore(BlockStore):
         finally:
             con.execute("PRAGMA cache_size = -2000")
             con.execute("PRAGMA wal_autocheckpoint = 1000")
-            con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def settle(self) -> None:
+        if self._writer is not None:
+            self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         # Few statements per batch: the writer thread waits for the GIL after each one

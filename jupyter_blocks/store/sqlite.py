@@ -100,7 +100,7 @@ END;
 
 # During a bulk load: WAL pages between checkpoints, and the writer's page cache.
 _BULK_CHECKPOINT_PAGES = 20000
-_BULK_CACHE_KIB = 32 * 1024
+_BULK_CACHE_KIB = 8 * 1024
 _BLOCK_COLUMNS = "id, path, idx, cell_type, source"
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Whole-query limits that keep a pathological query cheap to even build.
@@ -169,7 +169,14 @@ class SQLiteStore(BlockStore):
         return con
 
     def _connect(self, readonly: bool = False) -> sqlite3.Connection:
-        con = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
+        # The writer binds whole batches of cell sources: a statement kept in the cache
+        # would keep its last bound values (megabytes) alive, so it keeps none.
+        con = sqlite3.connect(
+            self.location,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=128 if readonly else 0,
+        )
         con.execute("PRAGMA busy_timeout = 10000")
         if readonly:
             con.execute("PRAGMA query_only = 1")

@@ -24,23 +24,30 @@ class Skip(Exception):
 def read_notebook_file(os_path: str, path: str, state: FileState, max_size: int) -> NotebookRow:
     """Read and parse ``os_path`` (served as ``path``) into a NotebookRow, or raise Skip."""
     if state.size > max_size:
-        raise Skip(
-            f"too large: {state.size / 2**20:.1f} MiB, over the limit of "
-            f"{max_size / 2**20:.0f} MiB (c.BlocksExtension.max_notebook_size)"
-        )
+        raise Skip(_too_large(state.size, max_size))
     try:
         with open(os_path, "rb") as f:
-            data = f.read(max_size + 1)
+            # read() sizes its buffer from the file; read(n) would allocate n bytes.
+            data = f.read()
     except OSError as error:
         raise Skip(f"cannot be read: {error.strerror or error}") from error
+    if len(data) > max_size:  # it grew since it was listed
+        raise Skip(_too_large(len(data), max_size))
     return parse_notebook(data, path, state)
+
+
+def _too_large(size: int, max_size: int) -> str:
+    return (
+        f"too large: {size / 2**20:.1f} MiB, over the limit of "
+        f"{max_size / 2**20:.0f} MiB (c.BlocksExtension.max_notebook_size)"
+    )
 
 
 def load_json(data: bytes) -> dict[str, Any]:
     """The notebook's JSON object, or Skip with a reason."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise Skip("empty file")
     try:
         nb = orjson.loads(data)

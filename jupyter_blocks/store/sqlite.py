@@ -353,6 +353,11 @@ class SQLiteStore(BlockStore):
         last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
         first = last - len(blocks) + 1
         self._insert_links(con, [(first + i, block) for i, (_, block) in enumerate(blocks)])
+        self._index_text(con, first, last)
+
+    @staticmethod
+    def _index_text(con: sqlite3.Connection, first: int, last: int) -> None:
+        """Add new rows to the full-text index, all in one statement."""
         con.execute(
             "INSERT INTO blocks_fts (rowid, source, path)"
             " SELECT rowid, source, path FROM blocks WHERE rowid BETWEEN ? AND ?",

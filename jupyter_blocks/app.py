@@ -76,10 +76,11 @@ class BlocksExtension(ExtensionApp):
         Jupyter, when file watching is off or unavailable.""",
     )
     search_budget_ms = Int(
-        25,
+        20,
         config=True,
         help="""Milliseconds a search may spend ranking matches. A query that matches
-        too much to rank in time answers with its first matches, unranked.""",
+        too much to rank in time answers with its first matches, unranked, found within
+        the same budget again: a search takes at most about twice this.""",
     )
 
     @validate("max_notebook_size", "search_budget_ms")

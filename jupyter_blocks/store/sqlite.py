@@ -541,11 +541,19 @@ class SQLiteStore(BlockStore):
         except sqlite3.OperationalError as error:
             if "interrupted" not in str(error):
                 raise
-        hits: list[SearchHit] = []
+        # Unranked, the first matches: those holding the last word as typed first (its
+        # postings are read as they stream), then its longer forms (a prefix merges the
+        # postings of every word it starts, which takes long for a common one).
+        found: dict[tuple[str, int], SearchHit] = {}
+        attempts = [match[:-1], match] if match.endswith("*") else [match]
         with contextlib.suppress(sqlite3.OperationalError), _deadline(con, budget_ms):
-            for row in con.execute(select + " LIMIT ?", (match, limit)):
-                hits.append(SearchHit(*row))
-        return SearchResult(hits, False)
+            for attempt in attempts:
+                for row in con.execute(select + " LIMIT ?", (attempt, limit)):
+                    hit = SearchHit(*row)
+                    found.setdefault((hit.path, hit.index), hit)
+                if len(found) >= limit:
+                    break
+        return SearchResult(list(found.values())[:limit], False)
 
     def counts(self) -> Counts:
         def compute() -> Counts:

@@ -22,7 +22,7 @@ from watchfiles import Change as WatchChange
 from watchfiles import awatch
 
 from .cells import NotebookContent, NotebookReader
-from .indexer import WRITE_GRACE_NS, Batch, Change, Indexer, TreeRules, batched, read_ahead
+from .indexer import BATCH, WRITE_GRACE_NS, Batch, Change, Indexer, TreeRules, batched, read_ahead
 from .notebook import normalize_path
 from .refs import is_block_id
 from .store import Backlink, Block, BlockStore, FileState, SearchResult
@@ -148,9 +148,14 @@ class BlocksService:
                 # Many notebooks at once (a git checkout, a folder moved in): in batches,
                 # so that progress shows (pending counts down) and readers see each one.
                 self._in_flight = len(stale)
+                many = len(stale) > BATCH
+                if many:
+                    self._emit({"action": "progress", "done": 0, "total": len(stale)})
                 async for batch in self._read_ahead(stale):
                     self._emit_change(await self._in_writer(self.indexer.write, batch))
                     self._in_flight -= len(batch.items)
+                if many:
+                    self._emit({"action": "progress", "done": len(stale), "total": len(stale)})
                 self._recheck_deferred()
             except Exception:
                 self.log.exception("jupyter-blocks could not apply changes to %s", items)

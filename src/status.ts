@@ -10,6 +10,11 @@ import { IBlocksModel, IStatus } from './tokens';
 const POLL_MS = 1000;
 
 /**
+ * The least time progress stays up once shown: a flash could not be read.
+ */
+const MIN_VISIBLE_MS = 1000;
+
+/**
  * The status bar item: indexing progress while the server indexes (then nothing), and
  * a warning that opens the list of skipped notebooks and duplicate ids, if any.
  */
@@ -18,7 +23,7 @@ export class IndexStatusItem extends Widget {
     super();
     this.addClass('jp-Blocks-status');
     this.node.addEventListener('click', () => void this._showProblems());
-    _model.progress.connect(() => this._poll(), this);
+    _model.progress.connect((_, progress) => this._onProgress(progress), this);
     _model.changed.connect(() => this._poll(), this);
     this._poll();
   }
@@ -27,7 +32,7 @@ export class IndexStatusItem extends Widget {
    * Whether the item has something to say (the status bar hides it otherwise).
    */
   get active(): boolean {
-    return this._busy() || this._problems() > 0;
+    return this._busy() || this._busySince !== null || this._problems() > 0;
   }
 
   get activeChanged(): ISignal<IndexStatusItem, void> {
@@ -35,10 +40,35 @@ export class IndexStatusItem extends Widget {
   }
 
   dispose(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
+    for (const timer of [this._timer, this._hold]) {
+      if (timer !== null) {
+        clearTimeout(timer);
+      }
     }
     super.dispose();
+  }
+
+  /**
+   * Show at once what a progress event says (indexing may be over before a poll would
+   * see it), then poll for the rest.
+   */
+  private _onProgress(progress: {
+    done: number;
+    total: number;
+    ready: boolean;
+  }): void {
+    const status = this._status;
+    if (status && !progress.ready && progress.done < progress.total) {
+      this._status =
+        status.state === 'ready'
+          ? { ...status, pending: progress.total - progress.done }
+          : {
+              ...status,
+              progress: { done: progress.done, total: progress.total }
+            };
+      this._render();
+    }
+    this._poll();
   }
 
   private _poll(): void {
@@ -74,9 +104,21 @@ export class IndexStatusItem extends Widget {
 
   private _render(): void {
     const status = this._status!;
+    const busy = this._busy();
+    if (!busy && this._busySince !== null) {
+      const left = this._busySince + MIN_VISIBLE_MS - Date.now();
+      if (left > 0) {
+        this._hold ??= setTimeout(() => {
+          this._hold = null;
+          this._render();
+        }, left);
+        return;
+      }
+    }
+    this._busySince = busy ? (this._busySince ?? Date.now()) : null;
     const wasActive = this._wasActive;
     this.node.textContent = '';
-    if (this._busy()) {
+    if (busy) {
       const progress = document.createElement('span');
       progress.className = 'jp-Blocks-progress';
       progress.textContent =
@@ -138,6 +180,8 @@ export class IndexStatusItem extends Widget {
 
   private _status: IStatus | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _hold: ReturnType<typeof setTimeout> | null = null;
+  private _busySince: number | null = null;
   private _wasActive = false;
   private _activeChanged = new Signal<IndexStatusItem, void>(this);
 }

@@ -265,8 +265,9 @@ export interface IBlocksModel {
    */
   readonly changed: ISignal<IBlocksModel, IBlocksChange>;
   /**
-   * Emitted during the first scan of the root (`done` of `total` notebooks), and
-   * once more when it is over (`ready` true).
+   * Emitted while the server indexes (`done` of `total` notebooks): during the first
+   * scan of the root, and when many notebooks changed at once; `ready` is true once
+   * the first scan is over.
    */
   readonly progress: ISignal<
     IBlocksModel,

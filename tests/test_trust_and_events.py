@@ -69,6 +69,31 @@ async def test_a_save_is_announced_on_the_event_bus(demo_root, blocks, jp_fetch,
         ws.close()
 
 
+async def test_many_notebooks_arriving_at_once_announce_progress(demo_root, blocks, jp_ws_fetch):
+    await blocks.ready()
+    ws = await jp_ws_fetch("api", "events", "subscribe")
+    try:
+        # Given 100 notebooks written out of sight, then moved in at once
+        staging = demo_root / ".staging"
+        staging.mkdir()
+        for n in range(100):
+            nb = nbformat.v4.new_notebook()
+            nb.cells = [nbformat.v4.new_markdown_cell(f"note {n}", id=f"note-{n}")]
+            nbformat.write(nb, staging / f"note-{n:03}.ipynb")
+        staging.rename(demo_root / "arrived")
+        # Then progress is announced from 0 of 100 up to 100 of 100
+        progress = []
+        while not progress or progress[-1]["done"] < progress[-1]["total"]:
+            event = json.loads(await asyncio.wait_for(ws.read_message(), 30))
+            if event["schema_id"].endswith("/blocks/v1") and event.get("action") == "progress":
+                progress.append(event)
+        assert (progress[0]["done"], progress[0]["total"]) == (0, 100)
+        assert (progress[-1]["done"], progress[-1]["total"]) == (100, 100)
+        assert (await blocks.get("block", "note-99"))["path"] == "arrived/note-099.ipynb"
+    finally:
+        ws.close()
+
+
 @pytest.fixture
 def hidden_root(demo_root: Path) -> Path:
     secret = json.loads((demo_root / "notes" / "index.ipynb").read_text())

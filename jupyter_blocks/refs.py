@@ -90,8 +90,8 @@ _PATTERN = re.compile(
 # CommonMark with the GFM extensions that change how inline text is split.
 # text_join is disabled so escapes and entities stay separate tokens. The core "inline"
 # step is left out: only the inline tokens that can hold a match are parsed further
-# (most paragraphs of a cell with references have none, and inline parsing is the
-# larger share of the cost).
+# (inline parsing is about half the cost, and in a long cell most paragraphs hold no
+# reference).
 _MD = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable(["text_join", "inline"])
 
 # Inline tokens rebuilt as their delimiter, as written in the source.

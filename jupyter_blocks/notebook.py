@@ -6,6 +6,7 @@ Pure functions of the file's bytes: no index, no server. Reading never writes.
 from __future__ import annotations
 
 import codecs
+import os
 import posixpath
 from typing import Any
 
@@ -27,11 +28,15 @@ def read_notebook_file(os_path: str, path: str, state: FileState, max_size: int)
         raise Skip(_too_large(state.size, max_size))
     try:
         with open(os_path, "rb") as f:
-            # read() sizes its buffer from the file; read(n) would allocate n bytes.
-            data = f.read()
+            # read(n) allocates n bytes: ask for the size the file has, and past it (it
+            # is growing) for no more than the limit allows.
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(min(size, max_size) + 1)
+            if size < len(data) <= max_size:
+                data += f.read(max_size + 1 - len(data))
     except OSError as error:
         raise Skip(f"cannot be read: {error.strerror or error}") from error
-    if len(data) > max_size:  # it grew since it was listed
+    if len(data) > max_size:
         raise Skip(_too_large(len(data), max_size))
     return parse_notebook(data, path, state)
 

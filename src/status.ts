@@ -58,14 +58,13 @@ export class IndexStatusItem extends Widget {
     ready: boolean;
   }): void {
     const status = this._status;
-    if (status && !progress.ready && progress.done < progress.total) {
-      this._status =
-        status.state === 'ready'
-          ? { ...status, pending: progress.total - progress.done }
-          : {
-              ...status,
-              progress: { done: progress.done, total: progress.total }
-            };
+    // Many notebooks changed at once (the first scan's own progress comes from polls).
+    if (
+      status?.state === 'ready' &&
+      !progress.ready &&
+      progress.done < progress.total
+    ) {
+      this._status = { ...status, pending: progress.total - progress.done };
       this._render();
     }
     this._poll();
@@ -103,6 +102,9 @@ export class IndexStatusItem extends Widget {
   }
 
   private _render(): void {
+    if (this.isDisposed) {
+      return;
+    }
     const status = this._status!;
     const busy = this._busy();
     if (!busy && this._busySince !== null) {

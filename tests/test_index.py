@@ -218,6 +218,7 @@ async def test_short_last_words_match_as_words_and_any_script_is_searchable(jp_r
         nbformat.v4.new_code_cell("df = load_prices()", id="frame"),
         nbformat.v4.new_code_cell("dfx = 1", id="other"),
         nbformat.v4.new_markdown_cell("Crème brûlée, a résumé\u19b0note", id="dessert"),
+        nbformat.v4.new_markdown_cell("日本語のノート", id="japanese"),
     ]
     nbformat.write(nb, jp_root_dir / "short.ipynb")
     await blocks.ready()
@@ -234,3 +235,5 @@ async def test_short_last_words_match_as_words_and_any_script_is_searchable(jp_r
     # Accents and case fold; a letter SQLite's tokenizer splits on is split the same way
     assert await found("creme BRU") == {"dessert"}
     assert await found("résumé\u19b0not") == {"dessert"}
+    # A run of Japanese is one word to the tokenizer: its beginning is a prefix
+    assert await found("日本") == {"japanese"}

@@ -1,5 +1,7 @@
-"""The scan parses the next notebooks while it stores the previous ones: what it stores
-must still be what is on disk, and a search must find every block it stored."""
+"""The scan parses the next notebooks while it stores the previous ones, a batch at a
+time: what it stores must still be what is on disk, a search must find every block it
+stored, and a batch keeps the first-seen order of ids as notebook-by-notebook writes
+would."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ import os
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from jupyter_blocks.indexer import Indexer, TreeRules
+from jupyter_blocks.notebook import Skip, read_notebook_file
+from jupyter_blocks.store import FileState
 from jupyter_blocks.store.sqlite import SQLiteStore
 
 
@@ -65,3 +70,35 @@ def test_a_large_scan_is_searchable_block_by_block(tmp_path: Path) -> None:
         assert len(store.search("shared", 500, 10_000).hits) == 300
     finally:
         store.close()
+
+
+def test_copies_coming_back_in_one_batch_keep_the_original_first(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    for name, mtime in (("a.ipynb", 1), ("b.ipynb", 2)):  # b is a copy of a
+        write(root / name, "the same cell", mtime * 1_000_000_000_000)
+    store = SQLiteStore(str(tmp_path / "index.sqlite"), str(root))
+    store.open()
+    try:
+        indexer = Indexer(store, TreeRules(str(root)), max_size=2**20)
+        indexer.index(indexer.plan()[0])
+        assert store.ids_resolving_elsewhere("b.ipynb") == {"cell"}
+        # Given both removed (a branch switch), then back in one batch
+        indexer.remove(["a.ipynb", "b.ipynb"])
+        indexer.index(indexer.plan()[0])
+        # Then the original is still a, and b still holds a copy
+        assert store.get_blocks(["cell"])["cell"].path == "a.ipynb"
+        assert store.ids_resolving_elsewhere("b.ipynb") == {"cell"}
+        assert store.ids_resolving_elsewhere("a.ipynb") == set()
+    finally:
+        store.close()
+
+
+def test_a_notebook_grown_past_the_limit_since_it_was_listed_is_not_read_whole(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "growing.ipynb"
+    path.write_bytes(b" " * 5000)
+    listed_small = FileState(mtime_ns=0, size=10)
+    with pytest.raises(Skip, match="too large"):
+        read_notebook_file(str(path), "growing.ipynb", listed_small, max_size=1000)

@@ -144,7 +144,8 @@ class BlockStore(ABC):
 
     @abstractmethod
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
-        """Replace the blocks of each notebook; returns the ids whose block changed."""
+        """Replace the blocks of each notebook (each path at most once); returns the ids
+        whose block changed."""
 
     @abstractmethod
     def remove_notebooks(self, paths: list[str]) -> list[str]:

@@ -101,6 +101,7 @@ END;
 # During a bulk load: WAL pages between checkpoints, and the writer's page cache.
 _BULK_CHECKPOINT_PAGES = 20000
 _BULK_CACHE_KIB = 8 * 1024
+_WAL_SIZE_LIMIT = 8 * 2**20
 _BLOCK_COLUMNS = "id, path, idx, cell_type, source"
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Whole-query limits that keep a pathological query cheap to even build.
@@ -183,6 +184,8 @@ class SQLiteStore(BlockStore):
         else:
             con.execute("PRAGMA journal_mode = WAL")
             con.execute("PRAGMA synchronous = NORMAL")
+            # A WAL grown by a bulk load shrinks back to this once it is reused.
+            con.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT}")
         return con
 
     def _is_current(self, con: sqlite3.Connection) -> bool:
@@ -343,7 +346,8 @@ class SQLiteStore(BlockStore):
                 )
         rows = []
         for path, block in blocks:
-            first_seen = revived.get(block.id) if block.id else None
+            # Only the first copy of an id takes its old place back; later ones are new.
+            first_seen = revived.pop(block.id, None) if block.id else None
             if first_seen is None:
                 first_seen = self._next_seen
                 self._next_seen += 1
@@ -643,15 +647,17 @@ class SQLiteStore(BlockStore):
 
 def fts_query(text: str) -> str:
     """An FTS5 MATCH expression for what a user typed: every word must appear, and the
-    last one, when it has at least three characters, as a prefix (the user may still be
-    typing it; a one- or two-letter prefix matches nearly everything, so it matches as a
-    word). Words are quoted, so FTS syntax in the input (``"``, ``*``, ``NEAR``, ``OR``,
-    ``column:``) is only ever text."""
+    last one as a prefix (the user may still be typing it), except a word of one or two
+    ASCII letters or digits, which as a prefix would match nearly everything and so
+    matches as a word. (A run of Chinese or Japanese characters is one word to the tokenizer: its
+    beginning, however short, is a prefix.) Words are quoted, so FTS syntax in the input
+    (``"``, ``*``, ``NEAR``, ``OR``, ``column:``) is only ever text."""
     words = _words(text)[:MAX_QUERY_TERMS]
     if not words:
         return ""
     terms = [f'"{w}"' for w in words]
-    if not text[-1:].isspace() and len(words[-1]) >= MIN_PREFIX:
+    last = words[-1]
+    if not text[-1:].isspace() and (len(last) >= MIN_PREFIX or not last.isascii()):
         terms[-1] += "*"
     return " ".join(terms)
 

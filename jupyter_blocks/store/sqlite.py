@@ -161,7 +161,7 @@ class SQLiteStore(BlockStore):
         """A new, empty index for this schema and root (whatever was there is removed)."""
         self._delete_files()
         con = self._connect()
-        con.executescript(_SCHEMA)
+        con.executescript("BEGIN;" + _SCHEMA + "COMMIT;")  # one commit, not one per table
         with con:
             con.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",

@@ -289,18 +289,22 @@ class BlocksService:
 
     # -- reads -------------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
+        # Where indexing stands is taken before the counts are read, so that "ready"
+        # with nothing pending never comes with counts from before the last batch.
+        state, done, total = self.state, self.done, self.total
+        pending = len(self._pending) + self._in_flight + (total - done)
         counts, skipped, duplicates = await asyncio.gather(
             self._read(self.store.counts),
             self._read(self.store.skipped),
             self._read(self.store.duplicates, LIST_LIMIT),
         )
         return {
-            "state": self.state,
+            "state": state,
             "notebooks": counts.notebooks,
             "blocks": counts.blocks,
             "references": counts.references,
-            "pending": len(self._pending) + self._in_flight + (self.total - self.done),
-            "progress": {"done": self.done, "total": self.total},
+            "pending": pending,
+            "progress": {"done": done, "total": total},
             "skipped": [{"path": p, "reason": r} for p, r in skipped[:LIST_LIMIT]],
             "skipped_total": len(skipped),
             "duplicates": [

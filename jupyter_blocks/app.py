@@ -76,7 +76,7 @@ class BlocksExtension(ExtensionApp):
         Jupyter, when file watching is off or unavailable.""",
     )
     search_budget_ms = Int(
-        20,
+        15,
         config=True,
         help="""Milliseconds a search may spend ranking matches. A query that matches
         too much to rank in time answers with its first matches, unranked, found within

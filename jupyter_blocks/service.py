@@ -60,7 +60,7 @@ class BlocksService:
         notary: NotebookNotary | None = None,
         watch: bool = True,
         poll_interval: float = 60.0,
-        search_budget_ms: int = 20,
+        search_budget_ms: int = 15,
         log: logging.Logger | None = None,
     ) -> None:
         self.store = store

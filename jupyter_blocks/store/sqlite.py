@@ -31,8 +31,9 @@ from .base import (
 # Bump when the schema or what the indexer extracts changes: the index is rebuilt.
 SCHEMA_VERSION = 2
 
-# The shortest last word searched as a prefix; the index keeps prefixes of this length.
-MIN_PREFIX = 3
+# Prefixes of this many characters are indexed; shorter ones are not searched as
+# prefixes (see fts_query).
+PREFIX_INDEX = 3
 _TOKENIZE = "'unicode61 remove_diacritics 2'"
 
 _SCHEMA = f"""
@@ -84,7 +85,7 @@ CREATE VIRTUAL TABLE blocks_fts USING fts5 (
     content = 'blocks', content_rowid = 'rowid',
     tokenize = {_TOKENIZE},
     detail = none,
-    prefix = '{MIN_PREFIX}'
+    prefix = '{PREFIX_INDEX}'
 );
 CREATE TRIGGER blocks_ad AFTER DELETE ON blocks BEGIN
     DELETE FROM links WHERE block = old.rowid;
@@ -647,17 +648,20 @@ class SQLiteStore(BlockStore):
 
 def fts_query(text: str) -> str:
     """An FTS5 MATCH expression for what a user typed: every word must appear, and the
-    last one as a prefix (the user may still be typing it), except a word of one or two
-    ASCII letters or digits, which as a prefix would match nearly everything and so
-    matches as a word. (A run of Chinese or Japanese characters is one word to the tokenizer: its
-    beginning, however short, is a prefix.) Words are quoted, so FTS syntax in the input
-    (``"``, ``*``, ``NEAR``, ``OR``, ``column:``) is only ever text."""
+    last one as a prefix (the user may still be typing it). A last word of one or two
+    ASCII letters or digits matches as a whole word instead: as a prefix it would match
+    nearly everything, and FTS5 merges the postings of every word it starts before it
+    returns a row, which no time budget can interrupt (prefixes of PREFIX_INDEX
+    characters are indexed, and longer ones start fewer words). A run of Chinese or
+    Japanese characters is one word to the tokenizer: its beginning, however short,
+    stays a prefix. Words are quoted, so FTS syntax in the input (``"``, ``*``,
+    ``NEAR``, ``OR``, ``column:``) is only ever text."""
     words = _words(text)[:MAX_QUERY_TERMS]
     if not words:
         return ""
     terms = [f'"{w}"' for w in words]
     last = words[-1]
-    if not text[-1:].isspace() and (len(last) >= MIN_PREFIX or not last.isascii()):
+    if not text[-1:].isspace() and (len(last) >= PREFIX_INDEX or not last.isascii()):
         terms[-1] += "*"
     return " ".join(terms)
 

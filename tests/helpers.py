@@ -40,6 +40,28 @@ def copy_pdsh(dest: Path) -> list[Path]:
     return copied
 
 
+def generate(root: Path, notebooks: int, seed: int = 3) -> dict[str, Any]:
+    """A corpus made by make_corpus.py from pdsh under ``root``; its ground truth."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(MAKE_CORPUS),
+            "--source",
+            str(PDSH),
+            "--out",
+            str(root),
+            "--notebooks",
+            str(notebooks),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    truth: dict[str, Any] = json.loads((root / "ground_truth.json").read_text())
+    return truth
+
+
 class BlocksClient:
     """The REST API as a user's frontend sees it."""
 

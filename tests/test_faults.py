@@ -7,33 +7,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from helpers import MAKE_CORPUS, PDSH, jupyter_server
-
-
-def generate(root: Path, notebooks: int, seed: int = 3) -> dict:
-    subprocess.run(
-        [
-            sys.executable,
-            str(MAKE_CORPUS),
-            "--source",
-            str(PDSH),
-            "--out",
-            str(root),
-            "--notebooks",
-            str(notebooks),
-            "--seed",
-            str(seed),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return json.loads((root / "ground_truth.json").read_text())
+from helpers import generate, jupyter_server
 
 
 def test_a_server_killed_during_its_first_index_ends_equal_to_the_files(tmp_path: Path):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import DEMO, MAKE_CORPUS, PDSH, copy_pdsh
+from helpers import DEMO, copy_pdsh, generate
 from tornado.httpclient import HTTPClientError
 
 
@@ -142,23 +140,7 @@ async def test_notebook_backlinks(demo_root, blocks):
 
 @pytest.fixture
 def generated_root(jp_root_dir: Path) -> Path:
-    out = jp_root_dir / "corpus"
-    subprocess.run(
-        [
-            sys.executable,
-            str(MAKE_CORPUS),
-            "--source",
-            str(PDSH),
-            "--out",
-            str(out),
-            "--notebooks",
-            "200",
-            "--seed",
-            "7",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    generate(jp_root_dir / "corpus", 200, seed=7)
     return jp_root_dir
 
 

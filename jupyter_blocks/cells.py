@@ -16,7 +16,8 @@ from typing import Any
 import nbformat
 from nbformat.sign import NotebookNotary
 
-from .notebook import Skip, load_json
+from .notebook import Skip, load_notebook, read_bounded
+from .refs import is_block_id
 from .store import FileState
 
 CACHE_ENTRIES = 16
@@ -25,7 +26,7 @@ CACHE_MAX_FILE = 32 * 2**20  # larger files are read for each request rather tha
 
 @dataclass
 class NotebookContent:
-    """A notebook file as read: its cells, by position and by id."""
+    """A notebook file as read (``load_notebook``): its cells, by position and by id."""
 
     state: FileState
     cells: list[dict[str, Any]]
@@ -63,21 +64,15 @@ class NotebookReader:
             if cached is not None and cached.state == state:
                 self._cache.move_to_end(os_path)
                 return cached
-        if state.size > self.max_size:
-            return None
         try:
-            with open(os_path, "rb") as f:
-                nb = load_json(f.read())
-        except (OSError, Skip):
+            nb = load_notebook(read_bounded(os_path, state.size, self.max_size))
+        except Skip:
             return None
-        cells = nb.get("cells")
-        if not isinstance(cells, list):
-            return None
-        cells = [c if isinstance(c, dict) else {} for c in cells]
+        cells: list[dict[str, Any]] = nb["cells"]
         by_id: dict[str, int] = {}
         for position, cell in enumerate(cells):
             cell_id = cell.get("id")
-            if isinstance(cell_id, str):
+            if isinstance(cell_id, str) and is_block_id(cell_id):
                 by_id.setdefault(cell_id, position)
         content = NotebookContent(state, cells, by_id, nb)
         if state.size <= CACHE_MAX_FILE:

@@ -10,6 +10,7 @@ from nbconvert.exporters import HTMLExporter, MarkdownExporter
 from nbconvert.writers import FilesWriter
 
 from .nbconvert import ExportReport, TransclusionPreprocessor
+from .notebook import load_notebook
 from .store import BlockStore
 
 SUFFIXES = {"html": ".html", "markdown": ".md", "notebook": ".embedded.ipynb"}
@@ -22,10 +23,21 @@ class Exported:
 
 
 def export(source: str, root: str, store: BlockStore, to: str, output: str = "") -> Exported:
-    """Export the notebook at ``source`` (under ``root``) as ``to``."""
-    nb = nbformat.read(source, as_version=4)
+    """Export the notebook at ``source`` (under ``root``) as ``to``: ``html``,
+    ``markdown`` or ``notebook``. Raises Skip when the notebook cannot be read."""
+    with open(source, "rb") as f:
+        content = load_notebook(f.read())
+    # What nbformat could not hold (a cell or an output that is not an object) is left
+    # out, as JupyterLab cannot show it either.
+    content["cells"] = [c for c in content["cells"] if c.get("cell_type") != "invalid"]
+    for cell in content["cells"]:
+        if "outputs" in cell:
+            cell["outputs"] = [o for o in cell["outputs"] if o.get("output_type") != "invalid"]
+    nb = nbformat.from_dict(content)
     relative = os.path.relpath(source, root).replace(os.sep, "/")
-    preprocessor = TransclusionPreprocessor(root_dir=root, store=store, notebook_path=relative)
+    preprocessor = TransclusionPreprocessor(
+        root_dir=root, store=store, notebook_path=relative, html=to == "html"
+    )
     nb, resources = preprocessor.preprocess(nb, {})
     stem = os.path.splitext(source)[0]
     target = os.path.abspath(output or stem + SUFFIXES[to])
@@ -33,13 +45,9 @@ def export(source: str, root: str, store: BlockStore, to: str, output: str = "")
         nbformat.validate(nb)
         nbformat.write(nb, target)
         return Exported(target, preprocessor.report)
-    exporter = (
-        # Outputs embedded from a notebook the user does not trust are sanitized by
-        # nbconvert's own rules.
-        HTMLExporter(sanitize_html=preprocessor.report.untrusted)
-        if to == "html"
-        else MarkdownExporter()
-    )
+    # What came from other notebooks is already sanitized (policy.py); the notebook's
+    # own cells are exported as plain nbconvert exports them.
+    exporter = HTMLExporter() if to == "html" else MarkdownExporter()
     body, resources = exporter.from_notebook_node(
         nb, resources={"metadata": {"path": os.path.dirname(source)}}
     )

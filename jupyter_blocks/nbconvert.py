@@ -2,10 +2,12 @@
 not have jupyter-blocks (HTML, PDF, markdown, or a self-contained .ipynb).
 
 ``TransclusionPreprocessor`` is an nbconvert preprocessor: ``((id))`` becomes a link to
-the source cell titled by the block's first line, ``[[path.ipynb]]`` a link to the
-notebook, and ``{{embed ((id))}}`` the embedded block's own cells (markdown rendered by
-the exporter, code with its outputs), honouring facets, the depth limit and cycles.
-Broken and deleted references become visible notes, never nothing.
+the source cell titled by the block's title (``titles.py``), ``[[path.ipynb]]`` a link
+to the notebook, and ``{{embed ((id))}}`` the embedded block's own cells (markdown, code
+with its outputs), honouring facets, the depth limit, cycles and a bound on the whole
+export. Broken and deleted references become visible notes, never nothing. What it
+writes from other notebooks follows the sanitizing policy of ``policy.py``; what an
+embedded cell links relative to its notebook is rewritten (``relink.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import posixpath
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from nbconvert.exporters import HTMLExporter, MarkdownExporter, NotebookExporter
 from nbconvert.preprocessors import Preprocessor
@@ -25,10 +28,12 @@ from traitlets import Bool, Instance, Int, Unicode
 from .cells import NotebookReader
 from .indexer import Indexer, TreeRules
 from .notebook import cell_source, normalize_path
-from .refs import reference_spans
+from .patch import PatchError, parse_patch, patched_output
+from .policy import clean_html, clean_outputs, escape_markdown, markdown_html
+from .refs import Reference, is_block_id, reference_spans
+from .relink import relink
 from .store import Block, BlockStore, SQLiteStore
-
-TITLE_CHARS = 80
+from .titles import block_title
 
 
 @dataclass
@@ -39,6 +44,8 @@ class ExportReport:
     deleted: list[str] = field(default_factory=list)
     cycles: list[str] = field(default_factory=list)
     too_deep: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    limit: str = ""
     untrusted: bool = False
 
     @property
@@ -48,7 +55,21 @@ class ExportReport:
             + [f"deleted block: {i}" for i in self.deleted]
             + [f"cycle: {i}" for i in self.cycles]
             + [f"too deep: {i}" for i in self.too_deep]
+            + [f"cannot show: {i}" for i in self.invalid]
+            + ([self.limit] if self.limit else [])
         )
+
+
+@dataclass
+class _Where:
+    """Where the text being expanded comes from: the embeds it sits in (to stop at
+    cycles), how deep, its notebook's folder, and its attachments."""
+
+    ancestors: list[str]
+    depth: int
+    folder: str
+    attachments: dict[str, Any] | None = None
+    embedded: bool = False
 
 
 class TransclusionPreprocessor(Preprocessor):
@@ -65,15 +86,29 @@ class TransclusionPreprocessor(Preprocessor):
         brought up to date with the files first.""",
     ).tag(config=True)
     embed_depth = Int(3, help="How many embeds deep an embed may nest.").tag(config=True)
+    max_embeds = Int(
+        1000,
+        help="""Embeds one export may expand in all (nested ones included); past it each
+        embed is a visible 'export limit' note, so that notebooks embedding each other
+        many times cannot make an export run away.""",
+    ).tag(config=True)
+    max_embedded_bytes = Int(
+        64 * 2**20,
+        help="Bytes of embedded sources and outputs one export may write, in all.",
+    ).tag(config=True)
     notebook_path = Unicode(
         "",
         help="""Where the exported notebook lives, relative to root_dir (links to other
         notebooks are made relative to it).""",
     ).tag(config=True)
+    html = Bool(
+        False,
+        help="""Write embedded markdown as sanitized HTML (for HTML exports). Otherwise
+        it stays markdown, which the reader's renderer sanitizes (JupyterLab does).""",
+    ).tag(config=True)
     store = Instance(
         "jupyter_blocks.store.base.BlockStore", allow_none=True, help="An open store to use."
     )
-    keep_syntax_notes = Bool(True, help="Show a note where a reference could not resolve.")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -81,19 +116,31 @@ class TransclusionPreprocessor(Preprocessor):
         self._reader = NotebookReader(2**31)
         self._own_store = False
         self._trust: dict[str, bool] = {}
+        self._embeds = 0
+        self._bytes = 0
 
     # -- nbconvert -----------------------------------------------------------------------
     def preprocess(
         self, nb: NotebookNode, resources: dict[str, Any]
     ) -> tuple[NotebookNode, dict[str, Any]]:
         self._open()
+        if not self.notebook_path:
+            self.notebook_path = self._path_from(resources)
         try:
+            folder = posixpath.dirname(self.notebook_path)
             cells: list[NotebookNode] = []
             for cell in nb.cells:
-                if cell.cell_type == "markdown":
-                    cells.extend(self._expand(cell_source(cell), cell, [], 0))
-                else:
+                if cell.cell_type != "markdown":
                     cells.append(cell)
+                    continue
+                own = cell.get("id")
+                where = _Where(
+                    [own] if isinstance(own, str) and is_block_id(own) else [],
+                    0,
+                    folder,
+                    cell.get("attachments"),
+                )
+                cells.extend(self._expand(cell_source(cell), cell, where))
             nb.cells = cells
             nb.nbformat, nb.nbformat_minor = 4, max(5, nb.get("nbformat_minor", 5))
         finally:
@@ -103,13 +150,15 @@ class TransclusionPreprocessor(Preprocessor):
 
     # -- expansion -----------------------------------------------------------------------
     def _expand(
-        self, source: str, original: NotebookNode | None, ancestors: list[str], depth: int
+        self, source: str, original: NotebookNode | None, where: _Where
     ) -> list[NotebookNode]:
         """A markdown source as cells: its text with references rewritten, and each
         embed replaced by the embedded block's cells."""
+        if where.embedded:
+            source = relink(source, where.folder, posixpath.dirname(self.notebook_path))
         spans = reference_spans(source)
         if not spans:
-            return [self._markdown(source, original)]
+            return [self._markdown(source, where, original)]
         ids = [ref.target for _, _, ref in spans if ref.kind != "notebook"]
         blocks = self._store().get_blocks(ids) if ids else {}
         cells: list[NotebookNode] = []
@@ -125,108 +174,183 @@ class TransclusionPreprocessor(Preprocessor):
             else:
                 pending = "".join(text)
                 if pending.strip():
-                    cells.append(self._markdown(pending, original if not cells else None))
+                    cells.append(self._markdown(pending, where, original if not cells else None))
                 text = []
-                cells.extend(
-                    self._embed(ref.target, ref.facet, blocks.get(ref.target), ancestors, depth)
-                )
+                cells.extend(self._embed(ref, blocks.get(ref.target), where))
         text.append(source[cursor:])
         rest = "".join(text)
         if rest.strip() or not cells:
-            cells.append(self._markdown(rest, original if not cells else None))
+            cells.append(self._markdown(rest, where, original if not cells else None))
         return cells
 
-    def _embed(
-        self,
-        block_id: str,
-        facet: str | None,
-        block: Block | None,
-        ancestors: list[str],
-        depth: int,
-    ) -> list[NotebookNode]:
+    def _embed(self, ref: Reference, block: Block | None, where: _Where) -> list[NotebookNode]:
+        block_id = ref.target
         if block is None:
             self.report.broken.append(block_id)
-            return [self._markdown(f"> **block not found:** `{block_id}`\n")]
+            return [self._note(f"**block not found:** `{block_id}`")]
         if block.deleted:
             self.report.deleted.append(block_id)
-            quoted = "\n".join(f"> {line}" for line in block.source.splitlines())
+            quoted = "\n".join(f"> {escape_markdown(line)}" for line in block.source.splitlines())
             return [
-                self._markdown(
-                    f"> **deleted block** `{block_id}` (was in {block.path}), last known "
-                    f"content:\n>\n{quoted}\n"
+                self._note(
+                    f"**deleted block** `{block_id}` (was in {escape_markdown(block.path)}), "
+                    f"last known content:\n>\n{quoted}"
                 )
             ]
-        if block_id in ancestors:
+        if block_id in where.ancestors:
             self.report.cycles.append(block_id)
-            return [self._markdown(f"> **cycle:** `{block_id}` embeds itself\n")]
-        if depth >= self.embed_depth:
+            loop = " → ".join(f"`{a}`" for a in [*where.ancestors, block_id])
+            return [self._note(f"**cycle:** {loop}")]
+        if where.depth >= self.embed_depth:
             self.report.too_deep.append(block_id)
-            return [self._markdown(f"> **too deep:** `{block_id}` (embeds nest deeper)\n")]
-        cell = self._cell(block)
-        caption = self._markdown(
-            f"*Embedded from [{block.path}, cell {block.index + 1}]({self._cell_link(block)})*\n"
+            return [self._note(f"**too deep:** `{block_id}` (embeds nest deeper)")]
+        if self.report.limit or self._embeds >= self.max_embeds:
+            return [self._over_limit(f"{self.max_embeds} embeds", "max_embeds")]
+        cell = self._cell(block) or {}
+        self._embeds += 1
+        self._bytes += len(block.source) + len(str(cell.get("outputs", "")))
+        if self._bytes > self.max_embedded_bytes:
+            return [self._over_limit(f"{self.max_embedded_bytes} bytes", "max_embedded_bytes")]
+        caption = self._note(
+            f"*Embedded from [{escape_markdown(block.path)}, cell {block.index + 1}]"
+            f"({self._cell_link(block)})*",
+            quote=False,
         )
         if block.cell_type != "code":
-            source = cell_source(cell) if cell else block.source
-            return [caption, *self._expand(source, None, [*ancestors, block_id], depth + 1)]
+            inner = _Where(
+                [*where.ancestors, block_id],
+                where.depth + 1,
+                posixpath.dirname(block.path),
+                cell.get("attachments"),
+                embedded=True,
+            )
+            return [caption, *self._expand(cell_source(cell) or block.source, None, inner)]
+        return [caption, *self._code(ref, block, cell)]
+
+    def _code(self, ref: Reference, block: Block, cell: dict[str, Any]) -> list[NotebookNode]:
+        """An embedded code block with the outputs its facet picks, as the user may see
+        them (sanitized unless its notebook is trusted)."""
+        outputs = [] if ref.facet == "source" else list(cell.get("outputs", []))
+        notes: list[NotebookNode] = []
+        if ref.output is not None:
+            if ref.output >= len(outputs):
+                notes.append(self._note(f"**no output {ref.output}** in `{ref.target}`"))
+            outputs = outputs[ref.output : ref.output + 1]
+        if ref.patch is not None:
+            try:
+                patch = parse_patch(ref.patch)
+                outputs = [patched_output(o, patch) for o in outputs]
+            except PatchError as error:
+                self.report.invalid.append(f"{ref.target}: {error}")
+                return [self._note(f"**cannot apply the patch** to `{ref.target}`: {error}")]
+        outputs = [o for o in outputs if o.get("output_type") != "invalid"]
+        if outputs and not self._trusted(block):
+            self.report.untrusted = True
+            outputs = clean_outputs(outputs)
         code = from_dict(
             {
                 "cell_type": "code",
                 "id": new_id(),
                 "metadata": {},
-                "source": cell_source(cell) if cell else block.source,
-                "execution_count": (cell or {}).get("execution_count"),
-                "outputs": [] if facet == "source" else list((cell or {}).get("outputs", [])),
+                "source": cell_source(cell) or block.source,
+                "execution_count": cell.get("execution_count"),
+                "outputs": outputs,
             }
         )
-        if facet == "outputs":
+        if ref.facet == "outputs":
             # nbconvert's templates leave out the input of such a cell.
             code.metadata["transient"] = {"remove_source": True}
             code.metadata["jupyter"] = {"source_hidden": True}
-        if code.outputs and not self._trusted(block):
-            self.report.untrusted = True
-        return [caption, code]
+        return [*notes, code]
 
     # -- pieces --------------------------------------------------------------------------
-    def _reference(self, block_id: str, block: Block | None) -> str:
+    def _reference(self, target: str, block: Block | None) -> str:
         if block is None:
-            self.report.broken.append(block_id)
-            return f"**[block not found: `{block_id}`]**"
-        title = _title(block.source) or f"cell {block.index + 1}"
+            self.report.broken.append(target)
+            return f"**\\[block not found: `{target}`\\]**"
+        title = escape_markdown(self._title(block) or f"cell {block.index + 1}")
         if block.deleted:
-            self.report.deleted.append(block_id)
-            return f"**[deleted block: {title} (`{block_id}`, was in {block.path})]**"
-        return f"[{_escape(title)}]({self._cell_link(block)})"
+            self.report.deleted.append(target)
+            where = escape_markdown(block.path)
+            return f"**\\[deleted block: {title} (`{target}`, was in {where})\\]**"
+        return f"[{title}]({self._cell_link(block)})"
+
+    def _title(self, block: Block) -> str:
+        """The block's title, its own references shown by their targets' titles."""
+        nested = (
+            [r.target for _, _, r in reference_spans(block.source) if r.kind == "ref"]
+            if block.cell_type == "markdown"
+            else []
+        )
+        found = self._store().get_blocks(nested) if nested else {}
+        titles = {t: block_title(b.source, b.cell_type) for t, b in found.items()}
+        return block_title(block.source, block.cell_type, titles)
 
     def _notebook_link(self, target: str) -> str:
         path, reason = self._store().resolve_notebook_link(normalize_path(target))
         if path is None:
             self.report.broken.append(f"[[{target}]]")
-            return f"**[notebook link {target}: {reason}]**"
-        name = posixpath.basename(path)
-        return f"[{_escape(name.removesuffix('.ipynb'))}]({self._relative(path)})"
+            return f"**\\[notebook link {escape_markdown(target)}: {escape_markdown(reason)}\\]**"
+        name = posixpath.basename(path).removesuffix(".ipynb")
+        return f"[{escape_markdown(name)}]({self._relative(path)})"
 
     def _cell_link(self, block: Block) -> str:
         anchor = f"#cell-id={block.id}" if block.id else ""
         return self._relative(block.path) + anchor
 
     def _relative(self, path: str) -> str:
+        """A link destination from the exported notebook to ``path``, percent-encoded
+        (spaces and ``#`` in names would end or cut it)."""
         here = posixpath.dirname(self.notebook_path)
-        return posixpath.relpath(path, here or ".")
+        return quote(posixpath.relpath(path, here or "."), safe="/")
 
-    def _markdown(self, source: str, original: NotebookNode | None = None) -> NotebookNode:
-        cell = {
+    def _markdown(
+        self, source: str, where: _Where, original: NotebookNode | None = None
+    ) -> NotebookNode:
+        """A piece of markdown as a cell. The first piece of a split cell keeps its id
+        and metadata; every piece keeps the attachments its text may show. Embedded
+        markdown is sanitized HTML in an HTML export."""
+        attachments = where.attachments if isinstance(where.attachments, dict) else None
+        if where.embedded and self.html:
+            html = clean_html(markdown_html(source, attachments))
+            return from_dict(
+                {
+                    "cell_type": "raw",
+                    "id": new_id(),
+                    "metadata": {"format": "text/html", "raw_mimetype": "text/html"},
+                    "source": html,
+                }
+            )
+        cell: dict[str, Any] = {
             "cell_type": "markdown",
             "id": new_id(),
             "metadata": {},
             "source": source,
         }
         if original is not None:
-            # The first part of a split cell keeps the cell's id, metadata, attachments.
-            cell.update(
-                {k: original[k] for k in ("id", "metadata", "attachments") if k in original}
-            )
+            cell.update({k: original[k] for k in ("id", "metadata") if k in original})
+        if attachments:
+            cell["attachments"] = {
+                name: bundle for name, bundle in attachments.items() if name in source
+            }
         return from_dict(cell)
+
+    def _note(self, text: str, quote: bool = True) -> NotebookNode:
+        return from_dict(
+            {
+                "cell_type": "markdown",
+                "id": new_id(),
+                "metadata": {},
+                "source": f"> {text}\n" if quote else f"{text}\n",
+            }
+        )
+
+    def _over_limit(self, what: str, trait: str) -> NotebookNode:
+        self.report.limit = (
+            f"export limit reached: more than {what} embedded "
+            f"(c.TransclusionPreprocessor.{trait}); the rest is left out"
+        )
+        return self._note(f"**{self.report.limit}**")
 
     def _cell(self, block: Block) -> dict[str, Any] | None:
         content = self._reader.read(self._rules.os_path(block.path))
@@ -245,6 +369,17 @@ class TransclusionPreprocessor(Preprocessor):
                 notary.store.close()
             self._trust[block.path] = bool(trusted)
         return self._trust[block.path]
+
+    def _path_from(self, resources: dict[str, Any]) -> str:
+        """The exported notebook's path from the root, from what nbconvert knows of it
+        (``jupyter nbconvert --to blocks_html folder/name.ipynb``)."""
+        metadata = resources.get("metadata") or {}
+        name = metadata.get("name")
+        if not isinstance(name, str) or not name:
+            return ""
+        folder = os.path.abspath(metadata.get("path") or os.getcwd())
+        relative = os.path.relpath(os.path.join(folder, name + ".ipynb"), self._rules.root)
+        return "" if relative.startswith("..") else relative.replace(os.sep, "/")
 
     # -- the index -----------------------------------------------------------------------
     def _open(self) -> None:
@@ -277,32 +412,25 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _title(source: str) -> str:
-    for line in source.splitlines():
-        text = line.strip().lstrip("#").strip().replace("**", "").replace("`", "")
-        if text:
-            return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
-    return ""
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]")
-
-
 class _BlocksExporterMixin:
     """Exporters that resolve blocks first (``jupyter nbconvert --to blocks_html``)."""
+
+    blocks_html = False
 
     def _init_preprocessors(self) -> None:
         super()._init_preprocessors()  # type: ignore[misc]
         # First of all: the exporter's own steps (extracting images for markdown, ...)
         # then apply to the embedded blocks too.
-        self.register_preprocessor(TransclusionPreprocessor, enabled=True)  # type: ignore[attr-defined]
+        self.register_preprocessor(  # type: ignore[attr-defined]
+            TransclusionPreprocessor(parent=self, html=self.blocks_html), enabled=True
+        )
         preprocessors = self._preprocessors  # type: ignore[attr-defined]
         preprocessors.insert(0, preprocessors.pop())
 
 
 class BlocksHTMLExporter(_BlocksExporterMixin, HTMLExporter):
     export_from_notebook = "HTML with blocks"
+    blocks_html = True
 
 
 class BlocksMarkdownExporter(_BlocksExporterMixin, MarkdownExporter):

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from .refs import find_references, is_block_id
+from .refs import MAX_PARSE_COST, find_references, is_block_id, parse_cost
 from .store import BlockRow, FileState, LinkRow, NotebookRow
 
 CELL_TYPES = ("markdown", "code", "raw")
@@ -24,8 +24,14 @@ class Skip(Exception):
 
 def read_notebook_file(os_path: str, path: str, state: FileState, max_size: int) -> NotebookRow:
     """Read and parse ``os_path`` (served as ``path``) into a NotebookRow, or raise Skip."""
-    if state.size > max_size:
-        raise Skip(_too_large(state.size, max_size))
+    return notebook_row(load_notebook(read_bounded(os_path, state.size, max_size)), path, state)
+
+
+def read_bounded(os_path: str, size: int, max_size: int) -> bytes:
+    """The bytes of a file of ``size`` bytes (as listed), never more than ``max_size``:
+    Skip when it is (or has grown) larger, or cannot be read."""
+    if size > max_size:
+        raise Skip(_too_large(size, max_size))
     try:
         with open(os_path, "rb") as f:
             # read(n) allocates n bytes: ask for the size the file has, and past it (it
@@ -38,7 +44,7 @@ def read_notebook_file(os_path: str, path: str, state: FileState, max_size: int)
         raise Skip(f"cannot be read: {error.strerror or error}") from error
     if len(data) > max_size:
         raise Skip(_too_large(len(data), max_size))
-    return parse_notebook(data, path, state)
+    return data
 
 
 def _too_large(size: int, max_size: int) -> str:
@@ -63,44 +69,174 @@ def load_json(data: bytes) -> dict[str, Any]:
     return nb
 
 
-def parse_notebook(data: bytes, path: str, state: FileState) -> NotebookRow:
+def load_notebook(data: bytes) -> dict[str, Any]:
+    """A notebook file's bytes as the block model reads them: nbformat 4 JSON with
+    nbformat's own reading rules applied, or Skip with a reason a user can act on.
+
+    The one step from disk to blocks (the index, the REST API, the CLI, check, export
+    and reuse all read through it). On disk nbformat writes every multiline string as a
+    list of lines; here, as in ``nbformat.reads``:
+
+    - nbformat 3 (worksheets) is converted by nbformat itself (its cells get no ids,
+      as the file has none);
+    - sources, stream text, attachments and the ``data`` of ``display_data`` and
+      ``execute_result`` are joined into strings, except JSON mime types
+      (``application/json``, ``application/*+json``), whose values are JSON
+      (``nbformat.v4.rwbase.rejoin_lines``);
+    - transient keys are dropped (``metadata.signature``, ``orig_nbformat*``, a cell's
+      ``metadata.trusted``: ``nbformat.v4.rwbase.strip_transient``);
+    - missing optional keys get nbformat's defaults (``metadata``, a code cell's
+      ``outputs`` and ``execution_count``).
+
+    Unlike nbformat, a malformed part never fails the whole notebook: a cell that is
+    not an object keeps its position as an empty ``invalid`` cell (not a block), and an output that
+    is not an object becomes ``{"output_type": "invalid", "reason": ...}`` (positions
+    matter: references address cells, and facets outputs, by position).
+    """
     nb = load_json(data)
-    major, minor = nb.get("nbformat"), nb.get("nbformat_minor", 0)
+    major = nb.get("nbformat")
     if not isinstance(major, int) or isinstance(major, bool):
         raise Skip("not a notebook: no nbformat version")
     if major == 3:
-        nb, minor = _upgrade_v3(data), 0
+        nb = _upgrade_v3(data)
     elif major != 4:
         raise Skip(f"nbformat {major} is not supported (versions 3 and 4 are)")
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise Skip("not a notebook: it has no list of cells")
-    blocks = [_block(i, cell) for i, cell in enumerate(cells) if isinstance(cell, dict)]
+    minor = nb.get("nbformat_minor")
+    nb["nbformat"] = 4
+    nb["nbformat_minor"] = minor if isinstance(minor, int) and not isinstance(minor, bool) else 0
+    metadata = nb.get("metadata")
+    nb["metadata"] = metadata = metadata if isinstance(metadata, dict) else {}
+    for key in _TRANSIENT_NOTEBOOK_METADATA:
+        metadata.pop(key, None)
+    nb["cells"] = [_normalized_cell(cell) for cell in cells]
+    return nb
+
+
+_TRANSIENT_NOTEBOOK_METADATA = ("signature", "orig_nbformat", "orig_nbformat_minor")
+
+
+def _normalized_cell(cell: Any) -> dict[str, Any]:
+    if not isinstance(cell, dict):
+        return {"cell_type": "invalid", "source": "", "metadata": {}}
+    cell["source"] = _joined(cell.get("source", ""))
+    metadata = cell.get("metadata")
+    cell["metadata"] = metadata if isinstance(metadata, dict) else {}
+    cell["metadata"].pop("trusted", None)
+    attachments = cell.get("attachments")
+    if isinstance(attachments, dict):
+        for bundle in attachments.values():
+            if isinstance(bundle, dict):
+                _rejoin_bundle(bundle)
+    if cell.get("cell_type") == "code":
+        outputs = cell.get("outputs")
+        cell["outputs"] = (
+            [_normalized_output(o) for o in outputs] if isinstance(outputs, list) else []
+        )
+        count = cell.get("execution_count")
+        cell["execution_count"] = (
+            count if isinstance(count, int) and not isinstance(count, bool) else None
+        )
+    return cell
+
+
+def _normalized_output(output: Any) -> dict[str, Any]:
+    if not isinstance(output, dict):
+        return {
+            "output_type": "invalid",
+            "reason": f"an output is {type(output).__name__}, not an object",
+        }
+    kind = output.get("output_type")
+    if kind in ("execute_result", "display_data"):
+        data = output.get("data")
+        if isinstance(data, dict):
+            _rejoin_bundle(data)
+        else:
+            output["data"] = {}
+        if not isinstance(output.get("metadata"), dict):
+            output["metadata"] = {}
+    elif isinstance(output.get("text"), list):
+        output["text"] = _joined(output["text"])
+    return output
+
+
+def _rejoin_bundle(bundle: dict[str, Any]) -> None:
+    """nbformat's rule for a mime bundle: lists of lines joined, JSON mime types kept."""
+    for mime, value in bundle.items():
+        if (
+            isinstance(value, list)
+            and not _is_json_mime(mime)
+            and all(isinstance(v, str) for v in value)
+        ):
+            bundle[mime] = "".join(value)
+
+
+def _is_json_mime(mime: str) -> bool:
+    # nbformat.v4.rwbase._is_json_mime, the rule its reader applies.
+    return mime == "application/json" or (
+        mime.startswith("application/") and mime.endswith("+json")
+    )
+
+
+def _joined(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else ""
+
+
+def notebook_row(nb: dict[str, Any], path: str, state: FileState) -> NotebookRow:
+    """The index's record of a notebook loaded by ``load_notebook``. Markdown cells are
+    searched for references within a parse budget (MAX_PARSE_COST a cell,
+    NOTEBOOK_PARSE_BUDGET a notebook); a cell past it is kept as text, with no
+    references, and the reason is recorded in ``problems``."""
+    budget = NOTEBOOK_PARSE_BUDGET
+    blocks: list[BlockRow] = []
+    problems: list[str] = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell.get("cell_type") == "invalid":
+            continue
+        source: str = cell["source"]
+        parse = cell.get("cell_type") == "markdown" and ("((" in source or "[[" in source)
+        cost = parse_cost(source) if parse else 0
+        if cost > MAX_PARSE_COST or cost > budget:
+            problems.append(
+                f"cell {index + 1}: its markdown costs too much to parse for references "
+                f"({len(source) // 1024} KiB); it is searchable as text, its references "
+                "are not indexed"
+            )
+            parse = False
+        budget -= cost if parse else 0
+        blocks.append(_block(index, cell, parse))
     return NotebookRow(
         path=path,
         mtime_ns=state.mtime_ns,
         size=state.size,
         blocks=blocks,
         nbformat=4,
-        nbformat_minor=minor if isinstance(minor, int) else 0,
+        nbformat_minor=nb["nbformat_minor"],
+        problems=problems,
     )
 
 
+# Markdown parsed for references in one notebook, at most (about two seconds).
+NOTEBOOK_PARSE_BUDGET = 4 * MAX_PARSE_COST
+
+
 def cell_source(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    if isinstance(source, list):
-        return "".join(s for s in source if isinstance(s, str))
-    return source if isinstance(source, str) else ""
+    """A cell's source as one string (a cell from ``load_notebook`` already has it)."""
+    return _joined(cell.get("source", ""))
 
 
-def _block(index: int, cell: dict[str, Any]) -> BlockRow:
+def _block(index: int, cell: dict[str, Any], parse: bool) -> BlockRow:
     cell_type = cell.get("cell_type")
     if not isinstance(cell_type, str):
         cell_type = "unknown"
-    source = cell_source(cell)
+    source: str = cell["source"]
     cell_id = cell.get("id")
     links: list[LinkRow] = []
-    if cell_type == "markdown":
+    if parse:
         links = [
             LinkRow(
                 ref.kind,

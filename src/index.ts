@@ -28,7 +28,8 @@ import {
   createEmbed,
   DEFAULT_SETTINGS,
   IBlocksSettings,
-  ITransclusionContext
+  ITransclusionContext,
+  TRUST_POLICY
 } from './transclusion';
 
 export * from './tokens';
@@ -144,19 +145,21 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
       contents: app.serviceManager.contents,
       settings,
       open: target => void navigator.open(target),
-      openNotebook: path => void navigator.openNotebook(path)
+      openNotebook: path => void navigator.openNotebook(path),
+      policy: TRUST_POLICY,
+      hostCellId: node => hostCellId(tracker, node)
     };
     // Hovering a reference previews its block, rendered as an embed of it would be.
     context.preview = new HoverPreview(async (host, block, renderers) => {
+      const id = block.id ?? '';
       host.append(
         await createEmbed(
-          block.id ?? '',
-          'all',
+          { kind: 'embed', id, facet: 'all', start: 0, end: 0 },
           block,
-          [],
+          { ancestors: [], host: null },
           context,
           (node, nested, ancestors) =>
-            renderBlockMarkdown(context, node, nested, ancestors),
+            renderBlockMarkdown(context, node, nested, ancestors, id),
           renderers
         )
       );
@@ -172,6 +175,22 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/**
+ * The id of the notebook cell whose rendered markdown holds `node`.
+ */
+function hostCellId(
+  tracker: INotebookTracker,
+  node: HTMLElement
+): string | null {
+  const cellNode = node.closest('.jp-Cell');
+  if (!cellNode) {
+    return null;
+  }
+  const panel = tracker.find(p => p.node.contains(cellNode));
+  const cell = panel?.content.widgets.find(w => w.node === cellNode);
+  return cell?.model.id ?? null;
+}
 
 /**
  * Every block id the markdown cells of a notebook reference or embed.

@@ -1,31 +1,31 @@
 import { MimeModel, RenderedMarkdown } from '@jupyterlab/rendermime';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
-import { findTokens, Token } from './syntax';
+import { findTokens, Token, withSentinels } from './syntax';
 import { IBlock, IBlocksChange } from './tokens';
 import {
   createEmbed,
   createNotebookLink,
   createReference,
+  failed,
   ITransclusionContext,
   resolverFor
 } from './transclusion';
 
 /**
- * Elements whose text is never parsed: code as markdown renders it, and what we
- * rendered ourselves.
- */
-const OPAQUE = 'code, pre, script, style, .jp-Blocks-embed, .jp-Blocks-ref';
-
-/**
- * Rendered markdown with block references and embeds: JupyterLab's markdown renderer,
- * then the references in its text replaced by what they name.
+ * Rendered markdown with block references and embeds. The syntax is found in the
+ * markdown source by the shared specification (`findTokens`, as the server finds it);
+ * each reference that counts is replaced by a sentinel word, JupyterLab's own markdown
+ * renderer (and its sanitizer) renders the result, and each sentinel is then replaced
+ * by what the reference names. So what the page shows as a reference is exactly what
+ * the index counts, and markdown never reads inside the syntax.
  */
 export class BlocksMarkdownRenderer extends RenderedMarkdown {
   constructor(
     options: IRenderMime.IRendererOptions,
     private readonly _context: ITransclusionContext,
-    private readonly _ancestors: string[] = []
+    private readonly _ancestors: string[] = [],
+    private _host: string | null = null
   ) {
     super(options);
     this._options = options;
@@ -38,9 +38,24 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
     this._lastModel = model;
     this._disposeChildren();
     const generation = ++this._generation;
-    await super.render(model);
+    const source = String(model.data[this.mimeType] ?? '');
+    const tokens = findTokens(source);
+    this._ids = new Set(
+      tokens.flatMap(t => (t.kind === 'notebook' ? [] : [t.id]))
+    );
+    if (tokens.length === 0) {
+      return super.render(model);
+    }
+    const marked = withSentinels(source, tokens);
+    await super.render(
+      new MimeModel({
+        data: { [this.mimeType]: marked.text },
+        metadata: model.metadata,
+        trusted: model.trusted
+      })
+    );
     if (generation === this._generation) {
-      await this._transclude(generation);
+      await this._transclude(generation, source, tokens, marked.pattern);
     }
   }
 
@@ -53,87 +68,119 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
     super.dispose();
   }
 
-  private async _transclude(generation: number): Promise<void> {
-    const found: [Text, Token[]][] = [];
-    const walker = document.createTreeWalker(this.node, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const text = node as Text;
-      if (text.parentElement?.closest(OPAQUE)) {
-        continue;
-      }
-      const tokens = findTokens(text.data);
-      if (tokens.length > 0) {
-        found.push([text, tokens]);
+  private async _transclude(
+    generation: number,
+    source: string,
+    tokens: Token[],
+    pattern: RegExp
+  ): Promise<void> {
+    // Where markdown put a sentinel in an attribute (a heading's anchor), the syntax
+    // is put back as written.
+    const written = (text: string) =>
+      text.replace(pattern, (_, n) => {
+        const token = tokens[Number(n)];
+        return token ? source.slice(token.start, token.end) : '';
+      });
+    for (const element of this.node.querySelectorAll('*')) {
+      for (const attribute of Array.from(element.attributes)) {
+        if (pattern.test(attribute.value)) {
+          attribute.value = written(attribute.value);
+        }
+        pattern.lastIndex = 0;
       }
     }
-    const ids = found.flatMap(([, tokens]) =>
-      tokens.flatMap(t => (t.kind === 'notebook' ? [] : [t.id]))
-    );
-    this._ids = new Set(ids);
-    if (found.length === 0) {
-      return;
+    const texts: Text[] = [];
+    const walker = document.createTreeWalker(this.node, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (pattern.test((node as Text).data)) {
+        texts.push(node as Text);
+      }
+      pattern.lastIndex = 0;
     }
     let blocks: Map<string, IBlock | null>;
     try {
-      blocks = await this._context.model.resolve(ids);
+      blocks = await this._context.model.resolve([...this._ids]);
     } catch {
-      return; // the server is unreachable: the text stays as written
+      // The server is unreachable: the syntax shows as written.
+      texts.forEach(text => (text.data = written(text.data)));
+      return;
     }
     this._paths = new Set(
       [...blocks.values()].flatMap(block => (block ? [block.path] : []))
     );
-    for (const [text, tokens] of found) {
+    if (this._host === null && this._ancestors.length === 0) {
+      // The cell this markdown belongs to: an embed of it is a cycle.
+      this._host = this._context.hostCellId?.(this.node) ?? null;
+    }
+    for (const text of texts) {
       if (generation !== this._generation) {
         return; // a newer render replaced this one's content
       }
-      await this._replace(text, tokens, blocks);
+      await this._replace(text, tokens, pattern, blocks);
     }
   }
 
   private async _replace(
     text: Text,
     tokens: Token[],
+    pattern: RegExp,
     blocks: Map<string, IBlock | null>
   ): Promise<void> {
     const parts: (string | HTMLElement)[] = [];
     let cursor = 0;
-    for (const token of tokens) {
-      parts.push(text.data.slice(cursor, token.start));
-      cursor = token.end;
-      if (token.kind === 'notebook') {
-        parts.push(createNotebookLink(token.path, this._context));
-      } else if (token.kind === 'ref') {
-        parts.push(
-          createReference(token.id, blocks.get(token.id) ?? null, this._context)
-        );
-      } else {
-        parts.push(
-          await createEmbed(
-            token.id,
-            token.facet,
-            blocks.get(token.id) ?? null,
-            this._ancestors,
-            this._context,
-            (host, block, ancestors) =>
-              this._renderNested(host, block, ancestors),
-            this._children
-          )
-        );
+    let embeds = 0;
+    for (const match of text.data.matchAll(pattern)) {
+      parts.push(text.data.slice(cursor, match.index));
+      cursor = match.index! + match[0].length;
+      const token = tokens[Number(match[1])];
+      if (token.kind === 'embed') {
+        embeds++;
       }
+      parts.push(await this._element(token, blocks));
     }
     parts.push(text.data.slice(cursor));
     const paragraph = text.parentElement;
     const alone =
       paragraph?.tagName === 'P' &&
       paragraph.childNodes.length === 1 &&
-      tokens.length === 1 &&
-      tokens[0].kind === 'embed' &&
+      embeds === 1 &&
       parts.every(p => typeof p !== 'string' || p.trim() === '');
     if (alone) {
       // An embed on its own line is a block: it takes the paragraph's place.
       paragraph.replaceWith(...parts.filter(p => typeof p !== 'string'));
     } else {
       text.replaceWith(...parts.filter(p => p !== ''));
+    }
+  }
+
+  /**
+   * What one reference shows. A block that cannot be shown (malformed content) is a
+   * marker, and the rest of the cell renders.
+   */
+  private async _element(
+    token: Token,
+    blocks: Map<string, IBlock | null>
+  ): Promise<HTMLElement> {
+    try {
+      if (token.kind === 'notebook') {
+        return createNotebookLink(token.path, this._context);
+      }
+      const block = blocks.get(token.id) ?? null;
+      if (token.kind === 'ref') {
+        return await createReference(token.id, block, this._context);
+      }
+      return await createEmbed(
+        token,
+        block,
+        { ancestors: this._ancestors, host: this._host },
+        this._context,
+        (host, nested, ancestors) =>
+          this._renderNested(host, nested, ancestors),
+        this._children
+      );
+    } catch (error) {
+      const id = token.kind === 'notebook' ? token.path : token.id;
+      return failed(id, error);
     }
   }
 
@@ -151,6 +198,7 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
       host,
       block,
       ancestors,
+      this._host,
       this._options
     );
   }
@@ -185,14 +233,16 @@ export class BlocksMarkdownRenderer extends RenderedMarkdown {
 
 /**
  * The markdown of a block rendered into `host` with its own references and embeds,
- * `ancestors` being the embeds it sits in (to stop at cycles), and its links resolved
- * from its own notebook.
+ * `ancestors` being the embeds it sits in and `hostCell` the cell they start from (to
+ * stop at cycles), its links resolved from its own notebook. Always rendered
+ * untrusted, so sanitized, as JupyterLab renders markdown cells (`policy.ts`).
  */
 export async function renderBlockMarkdown(
   context: ITransclusionContext,
   host: HTMLElement,
   block: IBlock,
   ancestors: string[],
+  hostCell: string | null = null,
   options?: IRenderMime.IRendererOptions
 ): Promise<IRenderMime.IRenderer> {
   const rendermime = context.rendermime;
@@ -205,14 +255,19 @@ export async function renderBlockMarkdown(
     markdownParser: rendermime.markdownParser
   };
   const renderer = new BlocksMarkdownRenderer(
-    { ...base, resolver: resolverFor(block, context.contents) },
+    {
+      ...base,
+      sanitizer: rendermime.sanitizer,
+      resolver: resolverFor(block, context.contents)
+    },
     context,
-    ancestors
+    ancestors,
+    hostCell
   );
   await renderer.renderModel(
     new MimeModel({
       data: { 'text/markdown': block.source },
-      trusted: block.trusted
+      trusted: context.policy.markdownTrusted(block)
     })
   );
   host.append(renderer.node);

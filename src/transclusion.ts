@@ -7,7 +7,10 @@ import {
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Contents } from '@jupyterlab/services';
 
-import { blockTitle, Facet } from './syntax';
+import { parsePatch, mergePatch, VEGALITE_PREFIX } from './patch';
+import { ITrustPolicy, TRUST_POLICY } from './policy';
+import { Token } from './syntax';
+import { blockTitle, titleTargets } from './titles';
 import { IBlock, IBlocksModel } from './tokens';
 
 /**
@@ -43,6 +46,25 @@ export interface ITransclusionContext {
    * Shows a preview of a block when the pointer rests on a reference to it.
    */
   preview?: { attach(anchor: HTMLElement, block: IBlock): void };
+  /**
+   * What may render trusted (one policy for every view of a block).
+   */
+  policy: ITrustPolicy;
+  /**
+   * The id of the notebook cell that holds a rendered node, if any (an embed of
+   * that cell inside it is a cycle).
+   */
+  hostCellId?(node: HTMLElement): string | null;
+}
+
+export { TRUST_POLICY };
+
+/**
+ * Where an embed sits: the embeds around it, and the cell they start from.
+ */
+export interface IEmbedChain {
+  ancestors: string[];
+  host: string | null;
 }
 
 /**
@@ -81,11 +103,11 @@ export type MarkdownRenderer = (
 /**
  * An inline reference: the block's title as a link, or a placeholder.
  */
-export function createReference(
+export async function createReference(
   id: string,
   block: IBlock | null,
   context: ITransclusionContext
-): HTMLElement {
+): Promise<HTMLElement> {
   if (block === null) {
     return missing(id, 'span', 'block not found');
   }
@@ -96,7 +118,8 @@ export function createReference(
   link.title = `${block.path}, cell ${block.index + 1}${
     block.deleted ? ' (deleted)' : ''
   }`;
-  const title = blockTitle(block.source) || `cell ${block.index + 1}`;
+  const title =
+    (await titleOf(block, context.model)) || `cell ${block.index + 1}`;
   if (block.deleted) {
     link.classList.add('jp-mod-deleted');
     link.append(label('deleted block'), ` ${title} `, code(id));
@@ -109,6 +132,30 @@ export function createReference(
   });
   context.preview?.attach(link, block);
   return link;
+}
+
+/**
+ * A block's title, its own references shown by their targets' titles (one level:
+ * theirs are dropped), as the server titles it.
+ */
+export async function titleOf(
+  block: IBlock,
+  model: IBlocksModel
+): Promise<string> {
+  const targets = titleTargets(block.source, block.cell_type);
+  const titles = new Map<string, string>();
+  if (targets.length > 0) {
+    try {
+      for (const [target, nested] of await model.resolve(targets)) {
+        if (nested) {
+          titles.set(target, blockTitle(nested.source, nested.cell_type));
+        }
+      }
+    } catch {
+      // unreachable: the nested references are dropped from the title
+    }
+  }
+  return blockTitle(block.source, block.cell_type, titles);
 }
 
 /**
@@ -138,25 +185,22 @@ export function createNotebookLink(
  * An embed: the block's content in a box naming its notebook, or a placeholder.
  */
 export async function createEmbed(
-  id: string,
-  facet: Facet,
+  token: Extract<Token, { kind: 'embed' }>,
   block: IBlock | null,
-  ancestors: string[],
+  chain: IEmbedChain,
   context: ITransclusionContext,
   renderMarkdown: MarkdownRenderer,
   renderers: IRenderMime.IRenderer[]
 ): Promise<HTMLElement> {
+  const id = token.id;
   if (block === null) {
     return missing(id, 'div', 'block not found');
   }
-  if (ancestors.includes(id)) {
-    return marker(
-      id,
-      'cycle',
-      `cycle: this block embeds itself through ${ancestors.join(' → ')}`
-    );
+  if (id === chain.host || chain.ancestors.includes(id)) {
+    const loop = [chain.host, ...chain.ancestors, id].filter(Boolean);
+    return marker(id, 'cycle', `cycle: ${loop.join(' → ')}`);
   }
-  if (ancestors.length >= context.settings.embedDepth) {
+  if (chain.ancestors.length >= context.settings.embedDepth) {
     return marker(
       id,
       'too-deep',
@@ -166,7 +210,7 @@ export async function createEmbed(
   const box = document.createElement('div');
   box.className = 'jp-Blocks-embed';
   box.dataset.blockId = id;
-  box.dataset.facet = facet;
+  box.dataset.facet = token.facet;
   box.append(embedHeader(id, block, context));
   const body = document.createElement('div');
   body.className = 'jp-Blocks-embedBody';
@@ -179,9 +223,10 @@ export async function createEmbed(
     return box;
   }
   if (block.cell_type === 'markdown') {
-    renderers.push(await renderMarkdown(body, block, [...ancestors, id]));
+    renderers.push(await renderMarkdown(body, block, [...chain.ancestors, id]));
     return box;
   }
+  const facet = token.facet;
   const showSource =
     facet === 'source' ||
     (facet === 'all' &&
@@ -196,25 +241,94 @@ export async function createEmbed(
     const outputs = document.createElement('div');
     outputs.className = 'jp-Blocks-embedOutputs jp-OutputArea';
     body.append(outputs);
-    for (const output of block.outputs) {
-      const rendered = await renderOutput(
-        output,
-        block.trusted,
-        context.rendermime
-      );
-      if (rendered) {
-        const wrapper = document.createElement('div');
-        wrapper.className = 'jp-OutputArea-output';
-        wrapper.append(rendered.node);
-        outputs.append(wrapper);
-        renderers.push(rendered);
-      }
-    }
-    if (block.outputs.length === 0 && facet === 'outputs') {
-      outputs.append(label('no outputs: run the cell in its notebook'));
-    }
+    await renderOutputs(outputs, token, block, context, renderers);
   }
   return box;
+}
+
+/**
+ * The outputs an embed shows: all, or the one `outputs[n]` picks, with a `with`
+ * patch applied to Vega-Lite charts. Each output that cannot be shown is a marker.
+ */
+async function renderOutputs(
+  host: HTMLElement,
+  token: Extract<Token, { kind: 'embed' }>,
+  block: IBlock,
+  context: ITransclusionContext,
+  renderers: IRenderMime.IRenderer[]
+): Promise<void> {
+  let outputs = block.outputs as unknown[];
+  if (token.output !== undefined) {
+    if (token.output >= outputs.length) {
+      host.append(
+        label(
+          `no output ${token.output}: the block has ${outputs.length} output${
+            outputs.length === 1 ? '' : 's'
+          } (outputs[n] counts from 0)`
+        )
+      );
+      return;
+    }
+    outputs = [outputs[token.output]];
+  }
+  let patch: Record<string, unknown> | null = null;
+  if (token.patch !== undefined) {
+    try {
+      patch = parsePatch(token.patch);
+    } catch (error) {
+      host.append(
+        problem(`cannot apply ${token.patch}: ${(error as Error).message}`)
+      );
+      return;
+    }
+  }
+  for (const output of outputs) {
+    let shown: IRenderMime.IRenderer | HTMLElement | null;
+    try {
+      shown = await renderOutput(
+        patch ? patched(output, patch) : output,
+        context.policy.outputsTrusted(block),
+        context.rendermime
+      );
+    } catch (error) {
+      shown = problem(
+        `this output cannot be shown: ${(error as Error).message}`
+      );
+    }
+    if (shown) {
+      const wrapper = document.createElement('div');
+      wrapper.className = 'jp-OutputArea-output';
+      if (shown instanceof HTMLElement) {
+        wrapper.append(shown);
+      } else {
+        wrapper.append(shown.node);
+        renderers.push(shown);
+      }
+      host.append(wrapper);
+    }
+  }
+  if (outputs.length === 0 && token.facet === 'outputs') {
+    host.append(label('no outputs: run the cell in its notebook'));
+  }
+}
+
+/**
+ * An output with a merge patch applied to each of its Vega-Lite specs; throws when
+ * it holds none.
+ */
+function patched(output: unknown, patch: Record<string, unknown>): unknown {
+  const data = (output as { data?: Record<string, unknown> } | null)?.data;
+  const specs = data
+    ? Object.keys(data).filter(m => m.startsWith(VEGALITE_PREFIX))
+    : [];
+  if (!data || specs.length === 0) {
+    throw new Error('it holds no Vega-Lite chart to patch');
+  }
+  const changed = { ...data };
+  for (const mime of specs) {
+    changed[mime] = mergePatch(data[mime], patch);
+  }
+  return { ...(output as object), data: changed };
 }
 
 /**
@@ -278,7 +392,7 @@ function embedHeader(
       code(id)
     );
   } else if (
-    !block.trusted &&
+    !context.policy.outputsTrusted(block) &&
     block.cell_type === 'code' &&
     block.outputs.length
   ) {
@@ -308,15 +422,25 @@ async function renderCode(
 
 /**
  * One output, rendered as JupyterLab renders it in its own notebook: trusted only
- * when the server says the user trusts that notebook, else sanitized and without
- * unsafe mime types (no script, no untrusted SVG).
+ * when the policy says so, else sanitized and without unsafe mime types (no script,
+ * no untrusted SVG). A malformed output is a marker.
  */
 async function renderOutput(
-  output: IBlock['outputs'][number],
+  output: unknown,
   trusted: boolean,
   rendermime: IRenderMimeRegistry
-): Promise<IRenderMime.IRenderer | null> {
-  const model = new OutputModel({ value: output, trusted });
+): Promise<IRenderMime.IRenderer | HTMLElement | null> {
+  const kind = (output as { output_type?: unknown } | null)?.output_type;
+  if (typeof kind !== 'string' || !KNOWN_OUTPUTS.has(kind)) {
+    const reason = (output as { reason?: unknown } | null)?.reason;
+    return problem(
+      `this output is malformed${typeof reason === 'string' ? `: ${reason}` : ''}`
+    );
+  }
+  const model = new OutputModel({
+    value: output as IBlock['outputs'][number],
+    trusted
+  });
   const mimeType = rendermime.preferredMimeType(
     model.data,
     trusted ? 'any' : 'ensure'
@@ -327,6 +451,37 @@ async function renderOutput(
   const renderer = rendermime.createRenderer(mimeType);
   await renderer.renderModel(model);
   return renderer;
+}
+
+const KNOWN_OUTPUTS = new Set([
+  'execute_result',
+  'display_data',
+  'stream',
+  'error',
+  'update_display_data'
+]);
+
+/**
+ * A marker for a block that could not be shown, with the reason; the rest of the
+ * cell renders.
+ */
+export function failed(id: string, error: unknown): HTMLElement {
+  const node = document.createElement('span');
+  node.className = 'jp-Blocks-missing jp-mod-failed';
+  node.dataset.blockId = id;
+  node.append(
+    label(`cannot show this block: ${(error as Error)?.message ?? error}`),
+    ' ',
+    code(id)
+  );
+  return node;
+}
+
+function problem(text: string): HTMLElement {
+  const node = document.createElement('div');
+  node.className = 'jp-Blocks-problem';
+  node.append(label(text));
+  return node;
 }
 
 function missing(id: string, tag: 'span' | 'div', text: string): HTMLElement {

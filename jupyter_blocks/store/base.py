@@ -49,6 +49,8 @@ class NotebookRow:
     blocks: list[BlockRow]
     nbformat: int = 4
     nbformat_minor: int = 5
+    # What could not be indexed in full (a cell too costly to parse for references).
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,30 @@
+import { IBlock } from './tokens';
+
+/**
+ * The one sanitizing policy of the frontend: what may render trusted when a block is
+ * shown outside its notebook (embeds, hover previews; the backlinks panel and the
+ * completion list show text only). The server's export applies the same rules
+ * (`jupyter_blocks/policy.py`).
+ *
+ * - Markdown is always rendered untrusted, so sanitized, as JupyterLab renders
+ *   markdown cells (whatever the notebook's trust).
+ * - Code outputs render trusted only when the server says the user trusts the
+ *   source notebook by Jupyter's own signatures (never a flag read from the file);
+ *   otherwise only safe mime types, sanitized (no script, no untrusted SVG).
+ * - A deleted block's last known content is shown as plain text.
+ */
+export interface ITrustPolicy {
+  /**
+   * Whether the markdown of a block renders trusted (never).
+   */
+  markdownTrusted(block: IBlock): boolean;
+  /**
+   * Whether the outputs of a block render trusted.
+   */
+  outputsTrusted(block: IBlock): boolean;
+}
+
+export const TRUST_POLICY: ITrustPolicy = {
+  markdownTrusted: () => false,
+  outputsTrusted: block => block.trusted === true && !block.deleted
+};

@@ -13,6 +13,7 @@ from .nbconvert import ExportReport, TransclusionPreprocessor
 from .notebook import load_notebook
 from .store import BlockStore
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 SUFFIXES = {"html": ".html", "markdown": ".md", "notebook": ".embedded.ipynb"}
 
 
@@ -33,6 +34,11 @@ def export(source: str, root: str, store: BlockStore, to: str, output: str = "")
     for cell in content["cells"]:
         if "outputs" in cell:
             cell["outputs"] = [o for o in cell["outputs"] if o.get("output_type") != "invalid"]
+    widgets = content["metadata"].get("widgets")
+    if isinstance(widgets, dict) and WIDGET_STATE not in widgets:
+        # Widget state of an older format, which nbconvert's HTML filter fails on
+        # (KeyError) and could not show anyway.
+        del content["metadata"]["widgets"]
     nb = nbformat.from_dict(content)
     relative = os.path.relpath(source, root).replace(os.sep, "/")
     preprocessor = TransclusionPreprocessor(
@@ -48,8 +54,10 @@ def export(source: str, root: str, store: BlockStore, to: str, output: str = "")
     # What came from other notebooks is already sanitized (policy.py); the notebook's
     # own cells are exported as plain nbconvert exports them.
     exporter = HTMLExporter() if to == "html" else MarkdownExporter()
+    # As nbconvert names a notebook's page and pictures: after the notebook.
+    name = os.path.splitext(os.path.basename(source))[0]
     body, resources = exporter.from_notebook_node(
-        nb, resources={"metadata": {"path": os.path.dirname(source)}}
+        nb, resources={"metadata": {"path": os.path.dirname(source), "name": name}}
     )
     base, extension = os.path.splitext(target)
     writer = FilesWriter(build_directory=os.path.dirname(target))

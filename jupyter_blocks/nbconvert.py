@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,6 +142,10 @@ class TransclusionPreprocessor(Preprocessor):
                     cell.get("attachments"),
                 )
                 cells.extend(self._expand(cell_source(cell), cell, where))
+            # Cells of the copy carry ids (nbformat 4.5), as the embedded ones do.
+            for cell in cells:
+                if not isinstance(cell.get("id"), str):
+                    cell["id"] = new_id()
             nb.cells = cells
             nb.nbformat, nb.nbformat_minor = 4, max(5, nb.get("nbformat_minor", 5))
         finally:
@@ -315,10 +320,10 @@ class TransclusionPreprocessor(Preprocessor):
             html = clean_html(markdown_html(source, attachments))
             return from_dict(
                 {
-                    "cell_type": "raw",
+                    "cell_type": "markdown",
                     "id": new_id(),
-                    "metadata": {"format": "text/html", "raw_mimetype": "text/html"},
-                    "source": html,
+                    "metadata": {},
+                    "source": html_block(html),
                 }
             )
         cell: dict[str, Any] = {
@@ -410,6 +415,18 @@ class TransclusionPreprocessor(Preprocessor):
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def html_block(html: str) -> str:
+    """HTML as a markdown cell that renders it as it is: one HTML block (a ``div`` on
+    one line: a blank line would end the block), newlines in text kept as ``&#10;``."""
+    parts = _TAG.split(html)
+    one_line = "".join(p if i % 2 else p.replace("\n", "&#10;") for i, p in enumerate(parts))
+    return f'<div class="jp-Blocks-embedded">{one_line.replace(chr(10), " ")}</div>\n'
+
 
 
 class _BlocksExporterMixin:

@@ -45,7 +45,6 @@ test.describe('what the page shows is what the index counts', () => {
         .map(n => n.textContent)
     );
     expect(stray).toEqual([]);
-
   });
 
   test('a table output written as a list of lines renders as a table', async ({

@@ -45,6 +45,19 @@ test.describe('what the page shows is what the index counts', () => {
         .map(n => n.textContent)
     );
     expect(stray).toEqual([]);
+
+    // The hover preview of that block (referenced from the notes) shows the table
+    await openRendered(page, 'notes/index.ipynb');
+    await currentNotebook(page)
+      .locator('.jp-Blocks-ref[data-block-id="summary-table"]')
+      .first()
+      .hover();
+    const preview = page.locator('.jp-Blocks-preview');
+    await expect(preview.locator('table')).toBeVisible();
+    const previewText = await preview
+      .locator('.jp-Blocks-embedOutputs')
+      .innerText();
+    expect(previewText).not.toMatch(/,\s*,/);
   });
 
   test('a table output written as a list of lines renders as a table', async ({

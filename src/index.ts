@@ -19,6 +19,7 @@ import { addCommands, CommandIDs, persistedCellId } from './commands';
 import { registerBlockCompletion } from './completion';
 import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
 import { BlocksModel, IBlocksEvent } from './model';
+import { BlockMoves } from './moves';
 import { Navigator } from './navigation';
 import { HoverPreview } from './preview';
 import { IndexStatusItem } from './status';
@@ -232,6 +233,20 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /**
+ * Cut and paste, merge: moving a block keeps its id, so references follow it.
+ */
+const movesPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-blocks:moves',
+  description:
+    'Keeps a block id when its cell is moved by cut and paste or merged.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker): void => {
+    new BlockMoves(tracker, app.commands);
+  }
+};
+
+/**
  * The icon of the backlinks panel.
  */
 const backlinksIcon = new LabIcon({
@@ -363,6 +378,7 @@ export default [
   navigationPlugin,
   renderPlugin,
   commandsPlugin,
+  movesPlugin,
   backlinksPlugin,
   statusPlugin,
   completionPlugin

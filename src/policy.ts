@@ -12,6 +12,9 @@ import { IBlock } from './tokens';
  *   source notebook by Jupyter's own signatures (never a flag read from the file);
  *   otherwise only safe mime types, sanitized (no script, no untrusted SVG).
  * - A deleted block's last known content is shown as plain text.
+ * - Nothing shown from another notebook may run a JupyterLab command
+ *   (`data-commandlinker-*`), trusted or not: the host notebook's trust must not
+ *   lend the embedded content a power its own notebook did not give it.
  */
 export interface ITrustPolicy {
   /**
@@ -28,3 +31,15 @@ export const TRUST_POLICY: ITrustPolicy = {
   markdownTrusted: () => false,
   outputsTrusted: block => block.trusted === true && !block.deleted
 };
+
+/**
+ * Remove from rendered content what could run a JupyterLab command when clicked.
+ */
+export function disarmCommands(node: HTMLElement): void {
+  for (const element of node.querySelectorAll(
+    '[data-commandlinker-command], [data-commandlinker-args]'
+  )) {
+    element.removeAttribute('data-commandlinker-command');
+    element.removeAttribute('data-commandlinker-args');
+  }
+}

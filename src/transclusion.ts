@@ -8,7 +8,7 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Contents } from '@jupyterlab/services';
 
 import { parsePatch, mergePatch, VEGALITE_PREFIX } from './patch';
-import { ITrustPolicy, TRUST_POLICY } from './policy';
+import { disarmCommands, ITrustPolicy, TRUST_POLICY } from './policy';
 import { Token } from './syntax';
 import { blockTitle, titleTargets } from './titles';
 import { IBlock, IBlocksModel } from './tokens';
@@ -224,6 +224,7 @@ export async function createEmbed(
   }
   if (block.cell_type === 'markdown') {
     renderers.push(await renderMarkdown(body, block, [...chain.ancestors, id]));
+    disarmCommands(body);
     return box;
   }
   const facet = token.facet;
@@ -243,6 +244,7 @@ export async function createEmbed(
     body.append(outputs);
     await renderOutputs(outputs, token, block, context, renderers);
   }
+  disarmCommands(body);
   return box;
 }
 

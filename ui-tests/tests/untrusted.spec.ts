@@ -1,4 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
 
 import {
   code,
@@ -12,60 +14,41 @@ import {
 } from './helpers';
 
 /**
- * Each payload sets a global of its own if it ever runs.
+ * The payload set every path from notebook text to HTML is tested with (the export
+ * tests in pytest render the same file). Each payload, if it ran, would set a global
+ * window.__pwn_<name>.
  */
-const HTML_PAYLOADS: [string, string][] = [
-  ['script', '<script>window.__pwn_script = 1</script>'],
-  ['img', '<img src="x" onerror="window.__pwn_img = 1">'],
-  ['svg', '<svg onload="window.__pwn_svg = 1"><circle r="5"></circle></svg>'],
-  [
-    'form',
-    '<form action="javascript:window.__pwn_form = 1"><button id="pwn-submit">send</button></form>'
-  ],
-  [
-    'link',
-    '<a id="pwn-link" href="javascript:window.__pwn_link = 1">a link</a>'
-  ],
-  [
-    'iframe',
-    '<iframe srcdoc="<script>parent.__pwn_iframe = 1</script>"></iframe>'
-  ],
-  [
-    'select',
-    '<select><iframe srcdoc="<script>parent.__pwn_select = 1</script>"></iframe></select>'
-  ],
-  ['details', '<details open ontoggle="window.__pwn_details = 1">x</details>'],
-  [
-    'commandlinker',
-    '<button id="pwn-command" data-commandlinker-command="help:about">about</button>'
-  ],
-  [
-    'clobber',
-    '<a id="jupyterapp" name="jupyterapp">x</a><form name="body"></form>'
-  ]
-];
+const PAYLOADS = JSON.parse(
+  fs.readFileSync(
+    path.resolve(__dirname, '../../spec/script-payloads.json'),
+    'utf-8'
+  )
+) as Record<'html' | 'markdown', { name: string; text: string }[]>;
+const HTML = PAYLOADS.html.map(p => p.text).join('\n');
+const MARKDOWN = PAYLOADS.markdown.map(p => p.text).join('\n\n');
 
-test.describe('untrusted outputs', () => {
-  test('payloads in an untrusted notebook run nothing when embedded elsewhere', async ({
+test.describe('one sanitizing policy for every view of a block', () => {
+  test('payloads run nothing in embeds, previews, the backlinks panel and completion', async ({
     page,
     request,
     tmpPath
   }) => {
+    test.setTimeout(240_000);
     const run = unique();
-    const id = `payload-${run}`;
-    const md = `payload-md-${run}`;
-    const html = HTML_PAYLOADS.map(([, payload]) => payload).join('\n');
+    const out = `pwn-out-${run}`;
+    const md = `pwn-md-${run}`;
+    const trustedMd = `pwn-trusted-${run}`;
     await upload(
       page,
       `${tmpPath}/payload.ipynb`,
       notebook([
         {
-          ...code(id, 'display(HTML(...))', [
+          ...code(out, 'display(HTML(...))', [
             {
               output_type: 'display_data',
               metadata: {},
               data: {
-                'text/html': `<p>visible text</p>${html}`,
+                'text/html': `<p>visible text</p>${HTML}`,
                 'text/plain': 'fallback'
               }
             },
@@ -91,7 +74,10 @@ test.describe('untrusted outputs', () => {
           metadata: { trusted: true }
         },
         {
-          ...markdown(md, `Markdown payloads:\n\n${html}`),
+          ...markdown(
+            md,
+            `Markdown payloads pwnword\n\n${HTML}\n\n${MARKDOWN}`
+          ),
           attachments: {
             'x.svg': {
               'image/svg+xml':
@@ -101,17 +87,49 @@ test.describe('untrusted outputs', () => {
         }
       ])
     );
-    await indexed(request, id);
+    // A notebook saved through Jupyter as a notebook is signed: trusted. Its markdown
+    // is still sanitized when embedded, as JupyterLab renders markdown cells.
+    const response = await page.request.put(
+      `/api/contents/${tmpPath}/trusted.ipynb`,
+      {
+        data: {
+          type: 'notebook',
+          format: 'json',
+          content: JSON.parse(
+            notebook([markdown(trustedMd, `Trusted markdown\n\n${HTML}`)])
+          )
+        }
+      }
+    );
+    expect(response.ok()).toBe(true);
+    await indexed(request, out);
+    await indexed(request, trustedMd);
+    expect(
+      (await (await request.get(`/api/blocks/block/${trustedMd}`)).json())
+        .trusted
+    ).toBe(true);
     await upload(
       page,
       `${tmpPath}/host.ipynb`,
       notebook([
         markdown(
           `host-${run}`,
-          `{{embed ((${id})) outputs}}\n\n{{embed ((${md}))}}`
-        )
+          [
+            `See ((${out})), ((${md})) and ((${trustedMd})).`,
+            '',
+            `{{embed ((${out}))}}`,
+            '',
+            `{{embed ((${md}))}}`,
+            '',
+            `{{embed ((${trustedMd}))}}`,
+            '',
+            `{{embed ((${out})) outputs[0]}}`
+          ].join('\n')
+        ),
+        markdown(`writer-${run}`, '')
       ])
     );
+    await indexed(request, `host-${run}`);
     const fired: string[] = [];
     await page.exposeFunction('__blocksCommand', (id: string) =>
       fired.push(id)
@@ -121,11 +139,20 @@ test.describe('untrusted outputs', () => {
         (window as any).__blocksCommand(args.id)
       )
     );
+    const clickPayloads = async (scope: ReturnType<typeof page.locator>) => {
+      for (const target of await scope.locator('.pwn').all()) {
+        await target
+          .click({ force: true, noWaitAfter: true, timeout: 2000 })
+          .catch(() => 0);
+      }
+    };
 
+    // Embeds
     await openRendered(page, `${tmpPath}/host.ipynb`);
-    const embed = currentNotebook(page).locator(
-      `.jp-Blocks-embed[data-block-id="${id}"]`
-    );
+    const host = currentNotebook(page);
+    const embed = host
+      .locator(`.jp-Blocks-embed[data-block-id="${out}"]`)
+      .first();
     await expect(embed).toContainText('visible text');
     await expect(embed).toContainText('js fallback');
     await expect(embed).toContainText('svg fallback');
@@ -133,16 +160,50 @@ test.describe('untrusted outputs', () => {
       embed.locator('.jp-Blocks-label', { hasText: 'untrusted' })
     ).toBeVisible();
     await expect(
-      currentNotebook(page).locator(`.jp-Blocks-embed[data-block-id="${md}"]`)
+      host.locator(`.jp-Blocks-embed[data-block-id="${md}"]`)
     ).toContainText('Markdown payloads');
+    await expect(
+      host.locator(`.jp-Blocks-embed[data-block-id="${trustedMd}"]`)
+    ).toContainText('Trusted markdown');
+    await clickPayloads(host);
+    await page.waitForTimeout(1000);
+    console.log('DIALOG', await page.locator('.jp-Dialog').allInnerTexts());
 
-    // Clicking what a user might click runs nothing either
-    for (const selector of ['#pwn-link', '#pwn-submit', '#pwn-command']) {
-      const target = embed.locator(selector);
-      if (await target.count()) {
-        await target.first().click({ force: true });
-      }
+    // Hover previews of each referenced block
+    for (const id of [out, md, trustedMd]) {
+      await host
+        .locator(`.jp-Blocks-ref[data-block-id="${id}"]`)
+        .first()
+        .hover();
+      const preview = page.locator('.jp-Blocks-preview');
+      await expect(preview.locator('.jp-Blocks-embedTitle')).toBeVisible();
+      await preview.hover(); // the preview stays while the pointer is on it
+      await clickPayloads(preview);
+      await page.mouse.move(0, 0);
+      await expect(preview).toHaveCount(0);
     }
+
+    // The backlinks panel of the payload block lists the host cell as text
+    await openRendered(page, `${tmpPath}/payload.ipynb`);
+    await currentNotebook(page).locator('.jp-Cell').nth(1).click();
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('jupyter-blocks:show-backlinks')
+    );
+    const panel = page.locator('#jupyter-blocks-backlinks');
+    await expect(panel.locator('.jp-Blocks-backlink').first()).toBeVisible();
+    await clickPayloads(panel);
+
+    // Completion shows the payload block's text as text
+    await openRendered(page, `${tmpPath}/host.ipynb`);
+    const writer = currentNotebook(page).locator('.jp-Cell').nth(1);
+    await writer.click();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('((pwnword');
+    const list = page.locator('.cm-tooltip-autocomplete');
+    await expect(list).toBeVisible();
+    await clickPayloads(list);
+    await page.keyboard.press('Escape');
+
     await page.waitForTimeout(500);
     const ran = await page.evaluate(() =>
       Object.keys(window).filter(key => key.startsWith('__pwn_'))
@@ -152,5 +213,6 @@ test.describe('untrusted outputs', () => {
     expect(await page.evaluate(() => typeof window.jupyterapp.commands)).toBe(
       'object'
     );
+    expect(await page.evaluate(() => document.body.tagName)).toBe('BODY');
   });
 });

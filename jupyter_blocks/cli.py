@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import sys
+from textwrap import dedent
 from typing import Any
 
 from jupyter_core.application import JupyterApp
@@ -40,6 +41,12 @@ COMMON_FLAGS = {
 }
 
 
+def cell_number(index: int) -> str:
+    """A cell as a person counts it: "cell 3" is the third cell, as in JupyterLab's status
+    bar ("Cell 3/7"). JSON keeps the 0-based ``index`` of the REST API."""
+    return f"cell {index + 1}"
+
+
 class BlocksCommand(JupyterApp):
     """What every subcommand shares: the settings, the index, and its refresh."""
 
@@ -47,6 +54,8 @@ class BlocksCommand(JupyterApp):
     config_file_name = Unicode("jupyter_server_config")
     aliases = COMMON_ALIASES
     flags = COMMON_FLAGS
+    # The classes whose traits the options set: --help documents them from here.
+    classes = [BlocksExtension]  # noqa: RUF012 (a traitlets trait, set per class)
 
     root = Unicode(
         "",
@@ -121,6 +130,12 @@ class BlocksCommand(JupyterApp):
 class IndexCommand(BlocksCommand):
     name = "jupyter blocks index"
     description = "Build or refresh the index of every notebook under ROOT."
+    examples = dedent(
+        """
+        jupyter blocks index            # the current folder (or c.ServerApp.root_dir)
+        jupyter blocks index ~/notes    # another folder
+        """
+    )
     positional_root = True
 
     def start(self) -> None:
@@ -141,6 +156,12 @@ class IndexCommand(BlocksCommand):
 class ShowCommand(BlocksCommand):
     name = "jupyter blocks show"
     description = "Show the block with this id: where it lives, its source and outputs."
+    examples = dedent(
+        """
+        jupyter blocks show sales-plot
+        jupyter blocks show sales-plot --root=~/notes --json
+        """
+    )
 
     def start(self) -> None:
         block_id = self.block_id()
@@ -161,7 +182,7 @@ class ShowCommand(BlocksCommand):
         outputs = ", ".join(o.get("output_type", "?") for o in data["outputs"])
         self.print(
             data,
-            f"{block.id}  {block.path} cell {block.index} ({data['cell_type']}){state}\n"
+            f"{block.id}  {block.path} {cell_number(block.index)} ({data['cell_type']}){state}\n"
             f"{data['source']}" + (f"\n[outputs: {outputs}]" if outputs else ""),
         )
 
@@ -169,6 +190,12 @@ class ShowCommand(BlocksCommand):
 class BacklinksCommand(BlocksCommand):
     name = "jupyter blocks backlinks"
     description = "List the blocks that reference or embed the block with this id."
+    examples = dedent(
+        """
+        jupyter blocks backlinks sales-plot
+        jupyter blocks backlinks sales-plot --root=~/notes --json
+        """
+    )
 
     def start(self) -> None:
         block_id = self.block_id()
@@ -177,7 +204,10 @@ class BacklinksCommand(BlocksCommand):
         store.close()
         self.print(
             {"id": block_id, "backlinks": links},
-            "\n".join(f"{b['path']} cell {b['index']} ({b['kind']}): {b['snippet']}" for b in links)
+            "\n".join(
+                f"{b['path']} {cell_number(b['index'])} ({b['kind']}): {b['snippet']}"
+                for b in links
+            )
             or f"No block references {block_id}.",
         )
 
@@ -185,6 +215,12 @@ class BacklinksCommand(BlocksCommand):
 class SearchCommand(BlocksCommand):
     name = "jupyter blocks search"
     description = "Search the text of every block."
+    examples = dedent(
+        """
+        jupyter blocks search seasonal index
+        jupyter blocks search --root=~/notes --json monthly plo
+        """
+    )
 
     def start(self) -> None:
         query = " ".join(self.extra_args)
@@ -197,7 +233,7 @@ class SearchCommand(BlocksCommand):
         self.print(
             {"results": hits, "ranked": result.ranked},
             "\n".join(
-                f"{h['id'] or '(no id)'}  {h['path']} cell {h['index']}: {h['snippet']}"
+                f"{h['id'] or '(no id)'}  {h['path']} {cell_number(h['index'])}: {h['snippet']}"
                 for h in hits
             )
             or "No block matches.",
@@ -210,6 +246,12 @@ class ExportCommand(BlocksCommand):
     without jupyter-blocks: --to html, markdown or notebook (a self-contained .ipynb
     whose embeds became ordinary cells). Broken references become visible notes;
     --strict exits 1 when there is one."""
+    examples = dedent(
+        """
+        jupyter blocks export report.ipynb --to=html     # report.html
+        jupyter blocks export report.ipynb --to=notebook --output=shared.ipynb
+        """
+    )
 
     to = Enum(["html", "markdown", "notebook"], "html", config=True, help="Output format.")
     output = Unicode("", config=True, help="Output file (default: beside the notebook).")
@@ -244,6 +286,12 @@ class CheckCommand(BlocksCommand):
     references to deleted blocks, notebook links that resolve to nothing, duplicate ids,
     embed cycles and notebooks that could not be indexed. Exits 1 when a reference does
     not resolve (for CI and pre-commit)."""
+    examples = dedent(
+        """
+        jupyter blocks check            # the current folder (or c.ServerApp.root_dir)
+        jupyter blocks check ~/notes --json
+        """
+    )
     positional_root = True
 
     def start(self) -> None:
@@ -263,7 +311,7 @@ def render_report(report: CheckReport) -> str:
             lines.extend("  " + line(item) for item in items)
 
     def at(item: dict[str, Any]) -> str:
-        return f"{item['path']} cell {item['index']}"
+        return f"{item['path']} {cell_number(item['index'])}"
 
     section("Broken references", report.broken, lambda i: f"{at(i)}: (({i['target']})) not found")
     section(

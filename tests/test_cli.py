@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import DEMO
+from helpers import copy_demo
+
+from jupyter_blocks.cli import BlocksApp
 
 
 def markdown(cell_id: str, source: str) -> dict[str, Any]:
@@ -90,9 +92,9 @@ def test_check_lists_each_problem_and_fails(tmp_path: Path, cli: Cli):
     # The text report says the same to a person
     text = cli("check", str(root)).stdout
     for expected in (
-        "((no-such-block)) not found",
-        "((soon-gone)) was deleted from target.ipynb",
-        "[[missing.ipynb]] no such notebook",
+        "refs.ipynb cell 1: ((no-such-block)) not found",
+        "refs.ipynb cell 1: ((soon-gone)) was deleted from target.ipynb",
+        "refs.ipynb cell 2: [[missing.ipynb]] no such notebook",
         "target-copy.ipynb repeats 1 ids of target.ipynb",
         "a1 (a.ipynb) -> b1 (b.ipynb) -> a1 (a.ipynb)",
         "broken.ipynb: not valid JSON",
@@ -102,7 +104,7 @@ def test_check_lists_each_problem_and_fails(tmp_path: Path, cli: Cli):
 
 def test_check_passes_on_a_clean_folder(tmp_path: Path, cli: Cli):
     root = tmp_path / "demo"
-    shutil.copytree(DEMO, root)
+    copy_demo(root)
     result = cli("check", str(root))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Every reference resolves." in result.stdout
@@ -110,7 +112,7 @@ def test_check_passes_on_a_clean_folder(tmp_path: Path, cli: Cli):
 
 def test_show_backlinks_and_search(tmp_path: Path, cli: Cli):
     root = tmp_path / "demo"
-    shutil.copytree(DEMO, root)
+    copy_demo(root)
     shown = cli("show", "sales-plot", f"--root={root}")
     assert shown.returncode == 0
     assert "data/sales.ipynb cell" in shown.stdout and "[outputs:" in shown.stdout
@@ -124,3 +126,58 @@ def test_show_backlinks_and_search(tmp_path: Path, cli: Cli):
     assert "season-index" in [r["id"] for r in found["results"]]
     missing = cli("show", "nope", f"--root={root}")
     assert missing.returncode == 1 and "block not found: nope" in missing.stderr
+
+
+def test_people_read_cells_counted_from_one(tmp_path: Path, cli: Cli):
+    # Given the demo, whose plot is the 4th cell of data/sales.ipynb (index 3 in JSON)
+    root = tmp_path / "demo"
+    copy_demo(root)
+    shown = json.loads(cli("show", "sales-plot", f"--root={root}", "--json").stdout)
+    assert shown["index"] == 3
+    # Then the text says "cell 4", as JupyterLab's status bar does ("Cell 4/5")
+    text = cli("show", "sales-plot", f"--root={root}").stdout
+    assert text.startswith("sales-plot  data/sales.ipynb cell 4 (code)\n")
+    # And so do backlinks and search, line by line with their JSON
+    links = json.loads(cli("backlinks", "sales-plot", f"--root={root}", "--json").stdout)
+    lines = cli("backlinks", "sales-plot", f"--root={root}").stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"{b['path']} cell {b['index'] + 1} ({b['kind']})" for b in links["backlinks"]
+    ]
+    hits = json.loads(cli("search", "seasonal", f"--root={root}", "--json").stdout)["results"]
+    lines = cli("search", "seasonal", f"--root={root}").stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"{h['id']}  {h['path']} cell {h['index'] + 1}" for h in hits
+    ]
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+@pytest.mark.parametrize("subcommand", sorted(BlocksApp.subcommands))
+def test_every_subcommand_prints_its_help(subcommand: str, flag: str, tmp_path: Path):
+    # The top-level help tells users to run this: it must answer, not crash
+    result = subprocess.run(
+        [sys.executable, "-m", "jupyter_blocks.cli", subcommand, flag],
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path), "JUPYTER_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    app = BlocksApp.subcommands[subcommand][0]
+    assert isinstance(app, type)
+    assert " ".join(app.description.split())[:40] in " ".join(result.stdout.split())
+    for option in ("--root=", "--db=", "--json", "--no-refresh"):
+        assert option in result.stdout
+    assert f"jupyter blocks {subcommand} " in result.stdout  # an example of its use
+
+
+def test_the_top_level_help_names_every_subcommand(tmp_path: Path):
+    for args in (["--help"], ["--help-all"], ["show", "--help-all"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "jupyter_blocks.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, (args, result.stderr)
+    assert all(name in result.stdout for name in ("db_path", "BlocksCommand.root"))

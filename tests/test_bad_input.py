@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DEMO
+from helpers import copy_demo
 
 V3_NOTEBOOK = {
     "nbformat": 3,
@@ -37,7 +36,7 @@ def notebook(cells: list[dict]) -> dict:
 
 @pytest.fixture
 def broken_root(jp_root_dir: Path) -> Path:
-    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_demo(jp_root_dir)
     bad = jp_root_dir / "bad"
     bad.mkdir()
     (bad / "invalid.ipynb").write_text("{ this is not json")

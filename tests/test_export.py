@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import DEMO
+from helpers import copy_demo
 
 from jupyter_blocks.refs import find_references
 
@@ -41,7 +40,7 @@ def run_export(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     root = tmp_path / "demo"
-    shutil.copytree(DEMO, root)
+    copy_demo(root)
     return root
 
 

@@ -10,12 +10,21 @@ from typing import Any
 
 import nbformat
 import pytest
-from helpers import DEMO, PDSH, copy_pdsh, jupyter_server
+from helpers import PDSH, copy_demo, copy_fixtures, copy_pdsh, jupyter_server
+
+# An nbformat 4.4 notebook: no cell ids, outputs as Jupyter writes them.
+ID_LESS = "archive/survey-4.4.ipynb"
 
 
 @pytest.fixture
 def pdsh_root(jp_root_dir: Path) -> Path:
     copy_pdsh(jp_root_dir)
+    return jp_root_dir
+
+
+@pytest.fixture
+def fixtures_root(jp_root_dir: Path) -> Path:
+    copy_fixtures(jp_root_dir)
     return jp_root_dir
 
 
@@ -43,76 +52,96 @@ def without_ids(nb: dict) -> dict:
     return joined(nb)
 
 
+async def assert_round_trip(root: Path, path: str, original: dict, blocks) -> None:
+    """ensure-id on the first cell of ``path`` (the file as ``original`` was): the notebook
+    becomes nbformat 4.5 with an id on every cell and is otherwise unchanged."""
+    if not original["cells"]:
+        code, _ = await blocks.error("ensure-id", method="POST", body={"path": path, "index": 0})
+        assert code == 400  # no cell to give an id to
+        return
+    # When a reference to its first cell is asked for
+    reply = await blocks.post("ensure-id", body={"path": path, "index": 0})
+    # Then the notebook is upgraded to 4.5 with an id for every cell...
+    result = json.loads((root / path).read_text())
+    assert result["nbformat"] == 4 and result["nbformat_minor"] == 5
+    ids = [cell["id"] for cell in result["cells"]]
+    assert len(set(ids)) == len(ids) and all(ids)
+    assert reply["id"] == ids[0]
+    assert reply["written"] == ("id" not in original["cells"][0])
+    # ...and is otherwise equal to the original: outputs, metadata, attachments
+    assert without_ids(result) == without_ids(original), path
+    # And the id resolves at once
+    block = await blocks.get("block", reply["id"])
+    assert (block["path"], block["index"]) == (path, 0)
+
+
+async def test_every_fixture_notebook_round_trips_through_ensure_id(fixtures_root, blocks):
+    # Given notebooks of nbformat 4.0, 4.1, 4.4 and 4.5 (PNG, SVG, JSON, HTML table,
+    # attachments, errors, stream text, all as lists of lines)
+    await blocks.ready()
+    for original_path in sorted(fixtures_root.rglob("*.ipynb")):
+        path = str(original_path.relative_to(fixtures_root))
+        before = original_path.read_bytes()
+        original = json.loads(before)
+        if original["nbformat"] == 3:
+            # An nbformat 3 notebook is not rewritten (JupyterLab upgrades it on save)
+            code, _ = await blocks.error(
+                "ensure-id", method="POST", body={"path": path, "index": 0}
+            )
+            assert code in (400, 409)
+            assert original_path.read_bytes() == before
+            continue
+        await assert_round_trip(fixtures_root, path, original, blocks)
+
+
 async def test_every_pdsh_notebook_round_trips_through_ensure_id(pdsh_root, blocks):
     await blocks.ready()
     for original_path in sorted(PDSH.glob("*.ipynb")):
         original = json.loads(original_path.read_text())
-        if not original["cells"]:
-            code, _ = await blocks.error(
-                "ensure-id", method="POST", body={"path": original_path.name, "index": 0}
-            )
-            assert code == 400  # no cell to give an id to
-            continue
-        # When a reference to its first cell is asked for
-        reply = await blocks.post("ensure-id", body={"path": original_path.name, "index": 0})
-        # Then the notebook is upgraded to 4.5 with an id for every cell...
-        result = json.loads((pdsh_root / original_path.name).read_text())
-        assert result["nbformat"] == 4 and result["nbformat_minor"] == 5
-        ids = [cell["id"] for cell in result["cells"]]
-        assert len(set(ids)) == len(ids) and all(ids)
-        assert reply["id"] == ids[0]
-        assert reply["written"] == ("id" not in original["cells"][0])
-        # ...and is otherwise equal to the original: outputs, metadata, attachments
-        assert without_ids(result) == without_ids(original), original_path.name
-        # And the id resolves at once
-        block = await blocks.get("block", reply["id"])
-        assert (block["path"], block["index"]) == (original_path.name, 0)
+        await assert_round_trip(pdsh_root, original_path.name, original, blocks)
 
 
-async def test_an_existing_id_is_not_written_again(pdsh_root, blocks):
+async def test_an_existing_id_is_not_written_again(fixtures_root, blocks):
     await blocks.ready()
-    name = "02.01-Understanding-Data-Types.ipynb"
-    first = await blocks.post("ensure-id", body={"path": name, "index": 3})
-    stamp = (pdsh_root / name).stat().st_mtime_ns
-    again = await blocks.post("ensure-id", body={"path": name, "index": 3})
+    first = await blocks.post("ensure-id", body={"path": ID_LESS, "index": 3})
+    stamp = (fixtures_root / ID_LESS).stat().st_mtime_ns
+    again = await blocks.post("ensure-id", body={"path": ID_LESS, "index": 3})
     assert again == {**first, "written": False}
-    assert (pdsh_root / name).stat().st_mtime_ns == stamp
+    assert (fixtures_root / ID_LESS).stat().st_mtime_ns == stamp
 
 
-async def test_ensure_id_survives_a_restart(pdsh_root, blocks, tmp_path):
+async def test_ensure_id_survives_a_restart(fixtures_root, blocks, tmp_path):
     await blocks.ready()
-    name = "03.08-Aggregation-and-Grouping.ipynb"
-    reply = await blocks.post("ensure-id", body={"path": name, "index": 7})
+    reply = await blocks.post("ensure-id", body={"path": ID_LESS, "index": 1})
     # A new server on the same folder, with a new index, resolves the same id
-    with jupyter_server(pdsh_root, tmp_path, tmp_path / "other.sqlite") as get:
+    with jupyter_server(fixtures_root, tmp_path, tmp_path / "other.sqlite") as get:
         block = get(f"block/{reply['id']}")
-    assert (block["path"], block["index"]) == (name, 7)
-    assert "extrasolar planets" in block["source"]
+    assert (block["path"], block["index"]) == (ID_LESS, 1)
+    assert "Transit planets discovered" in block["source"]
 
 
-async def test_ensure_id_keeps_a_trusted_notebook_trusted(pdsh_root, blocks, jp_serverapp):
+async def test_ensure_id_keeps_a_trusted_notebook_trusted(fixtures_root, blocks, jp_serverapp):
     await blocks.ready()
-    name = "04.01-Simple-Line-Plots.ipynb"
-    jp_serverapp.contents_manager.notary.sign(nbformat.read(pdsh_root / name, as_version=4))
-    reply = await blocks.post("ensure-id", body={"path": name, "index": 4})
+    name = "archive/survey-4.1.ipynb"
+    jp_serverapp.contents_manager.notary.sign(nbformat.read(fixtures_root / name, as_version=4))
+    reply = await blocks.post("ensure-id", body={"path": name, "index": 1})
     assert reply["written"] is True
     assert (await blocks.get("block", reply["id"]))["trusted"] is True
 
 
-async def test_ensure_id_refuses_what_it_cannot_do_safely(pdsh_root, blocks):
+async def test_ensure_id_refuses_what_it_cannot_do_safely(fixtures_root, blocks):
     await blocks.ready()
-    name = "02.01-Understanding-Data-Types.ipynb"
-    before = (pdsh_root / name).read_bytes()
+    before = (fixtures_root / ID_LESS).read_bytes()
     # A stale open document: the file changed since it was opened
     code, message = await blocks.error(
         "ensure-id",
         method="POST",
-        body={"path": name, "index": 0, "last_modified": "2001-01-01T00:00:00Z"},
+        body={"path": ID_LESS, "index": 0, "last_modified": "2001-01-01T00:00:00Z"},
     )
     assert code == 409 and "changed on disk" in message
     # No such cell, not a notebook, outside the root, hidden
     code, message = await blocks.error(
-        "ensure-id", method="POST", body={"path": name, "index": 999}
+        "ensure-id", method="POST", body={"path": ID_LESS, "index": 999}
     )
     assert code == 400 and "999" in message
     code, _ = await blocks.error("ensure-id", method="POST", body={"path": "x.txt", "index": 0})
@@ -120,25 +149,25 @@ async def test_ensure_id_refuses_what_it_cannot_do_safely(pdsh_root, blocks):
     for path in ("../outside.ipynb", ".hidden.ipynb", "missing.ipynb"):
         code, _ = await blocks.error("ensure-id", method="POST", body={"path": path, "index": 0})
         assert code in (400, 404), path
-    code, _ = await blocks.error("ensure-id", method="POST", body={"path": name})
+    code, _ = await blocks.error("ensure-id", method="POST", body={"path": ID_LESS})
     assert code == 400
-    assert (pdsh_root / name).read_bytes() == before
+    assert (fixtures_root / ID_LESS).read_bytes() == before
 
 
-async def test_ensure_id_uses_the_ids_of_the_open_document(pdsh_root, blocks):
+async def test_ensure_id_uses_the_ids_of_the_open_document(fixtures_root, blocks):
     await blocks.ready()
-    name = "01.00-IPython-Beyond-Normal-Python.ipynb"
-    cells = json.loads((pdsh_root / name).read_text())["cells"]
+    name = "archive/survey-4.0.ipynb"
+    cells = json.loads((fixtures_root / name).read_text())["cells"]
     open_ids = [f"open-{i}" for i in range(len(cells))]
     reply = await blocks.post("ensure-id", body={"path": name, "index": 1, "cell_ids": open_ids})
     assert reply["id"] == "open-1"
-    written = [c["id"] for c in json.loads((pdsh_root / name).read_text())["cells"]]
+    written = [c["id"] for c in json.loads((fixtures_root / name).read_text())["cells"]]
     assert written == open_ids
 
 
 @pytest.fixture
 def copied_root(jp_root_dir: Path) -> Path:
-    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_demo(jp_root_dir)
     time.sleep(0.01)  # the copy is newer, as with cp
     shutil.copy(jp_root_dir / "data" / "sales.ipynb", jp_root_dir / "data" / "sales-copy.ipynb")
     return jp_root_dir

@@ -3,75 +3,121 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import DEMO, copy_pdsh, generate
+from helpers import copy_demo, copy_fixtures, copy_pdsh, generate
 from tornado.httpclient import HTTPClientError
 
 
 @pytest.fixture
 def demo_root(jp_root_dir: Path) -> Path:
-    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_demo(jp_root_dir)
     return jp_root_dir
 
 
 @pytest.fixture
 def pdsh_root(jp_root_dir: Path) -> Path:
-    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_demo(jp_root_dir)
     copy_pdsh(jp_root_dir / "pdsh")
     return jp_root_dir
 
 
+@pytest.fixture
+def fixtures_root(jp_root_dir: Path) -> Path:
+    copy_demo(jp_root_dir)
+    copy_fixtures(jp_root_dir / "fixtures")
+    return jp_root_dir
+
+
 def cells_under(root: Path) -> int:
-    return sum(len(json.loads(p.read_text())["cells"]) for p in root.rglob("*.ipynb"))
+    """Cells as nbformat reads them (an nbformat 3 notebook's worksheets flattened)."""
+    return sum(len(nbformat.read(p, as_version=4).cells) for p in root.rglob("*.ipynb"))
 
 
-async def test_every_cell_of_every_notebook_is_a_block(pdsh_root, blocks):
-    # Given the 67 real notebooks and the demo under the root
+async def test_every_cell_of_every_notebook_is_a_block(fixtures_root, blocks):
+    # Given the demo and notebooks of nbformat 3, 4.0, 4.1, 4.4 and 4.5 under the root
     # When the first scan is over
     status = await blocks.ready()
     # Then every notebook and every cell is indexed, and nothing was skipped
-    assert status["notebooks"] == len(list(pdsh_root.rglob("*.ipynb"))) == 67 + 4
-    assert status["blocks"] == cells_under(pdsh_root)
+    assert status["notebooks"] == len(list(fixtures_root.rglob("*.ipynb"))) == 4 + 6
+    assert status["blocks"] == cells_under(fixtures_root)
     assert status["skipped"] == []
     assert status["version"]
 
 
-async def test_an_id_less_cell_is_addressed_by_position(pdsh_root, blocks):
-    await blocks.ready()
-    # pdsh notebooks are nbformat 4.4: their cells have no id, so search still finds them
-    found = await blocks.get("search", q="extrasolar planets discovered")
-    hit = next(r for r in found["results"] if r["path"].endswith("Aggregation-and-Grouping.ipynb"))
-    assert hit["id"] is None
-    assert hit["cell_type"] == "markdown"
-    assert isinstance(hit["index"], int)
+async def test_every_cell_of_every_pdsh_notebook_is_a_block(pdsh_root, blocks):
+    # Given the 67 real notebooks and the demo under the root
+    status = await blocks.ready()
+    assert status["notebooks"] == len(list(pdsh_root.rglob("*.ipynb"))) == 67 + 4
+    assert status["blocks"] == cells_under(pdsh_root)
+    assert status["skipped"] == []
 
 
-async def test_search_finds_a_phrase_from_a_real_notebook(pdsh_root, blocks):
+async def test_an_id_less_cell_is_addressed_by_position(fixtures_root, blocks):
     await blocks.ready()
-    reply = await blocks.get("search", q="fundamental piece of many data analysis tasks")
+    # Cells of nbformat 4.4 and older have no id: search still finds them, by position
+    found = await blocks.get("search", q="transit planets discovered")
+    hit = next(r for r in found["results"] if r["path"] == "fixtures/archive/survey-4.4.ipynb")
+    assert (hit["id"], hit["index"], hit["cell_type"]) == (None, 1, "markdown")
+    # An nbformat 3 notebook's cells are numbered across its worksheets, once converted
+    found = await blocks.get("search", q="masses")
+    hit = next(r for r in found["results"] if r["path"] == "fixtures/archive/survey-v3.ipynb")
+    assert (hit["id"], hit["index"], hit["cell_type"]) == (None, 2, "code")
+
+
+async def test_search_finds_a_phrase(fixtures_root, blocks):
+    await blocks.ready()
+    reply = await blocks.get("search", q="drawn at the eyepiece")
     assert reply["results"], reply
     top = reply["results"][0]
-    assert top["path"] == "pdsh/03.08-Aggregation-and-Grouping.ipynb"
-    assert "fundamental piece" in top["snippet"]
+    assert (top["id"], top["path"]) == ("survey-sketch", "fixtures/survey.ipynb")
+    assert "Drawn at the eyepiece" in top["snippet"]
 
 
-async def test_search_is_prefix_aware_and_bounded(pdsh_root, blocks):
+async def test_search_is_prefix_aware_and_bounded(fixtures_root, blocks):
     await blocks.ready()
     # A word still being typed matches as a prefix
-    reply = await blocks.get("search", q="extraso")
-    assert any("extrasolar" in r["snippet"] for r in reply["results"])
+    reply = await blocks.get("search", q="telesc")
+    assert any("telescope" in r["snippet"] for r in reply["results"])
     # One letter, and a very common word, answer with at most `limit` results
     for q in ("a", "the", "import"):
-        reply = await blocks.get("search", q=q, limit="7")
-        assert 0 < len(reply["results"]) <= 7
+        reply = await blocks.get("search", q=q, limit="2")
+        assert 0 < len(reply["results"]) <= 2
     # FTS syntax is only text
     for q in ('"', "NEAR(a b)", "source:x OR", "*", "a AND NOT"):
         reply = await blocks.get("search", q=q)
         assert isinstance(reply["results"], list)
+
+
+async def test_references_from_old_notebooks_are_backlinks_by_position(fixtures_root, blocks):
+    await blocks.ready()
+    # Given references written in cells with no id (nbformat 4.4, 4.1, 4.0 and 3)
+    # Then they are backlinks of their targets, addressed by notebook and position
+    links = (await blocks.get("backlinks", "survey-table"))["backlinks"]
+    assert {(b["id"], b["path"], b["index"], b["kind"]) for b in links} == {
+        ("notes-refs", "fixtures/notes.ipynb", 1, "ref"),
+        (None, "fixtures/archive/survey-4.4.ipynb", 5, "ref"),
+        (None, "fixtures/archive/survey-4.0.ipynb", 0, "ref"),
+    }
+    links = (await blocks.get("backlinks", "survey-chart"))["backlinks"]
+    assert {(b["id"], b["path"], b["index"], b["kind"]) for b in links} == {
+        ("notes-refs", "fixtures/notes.ipynb", 1, "ref"),
+        ("notes-embeds", "fixtures/notes.ipynb", 2, "embed"),
+        (None, "fixtures/archive/survey-4.4.ipynb", 5, "embed"),
+        (None, "fixtures/archive/survey-v3.ipynb", 1, "ref"),
+    }
+    assert await blocks.backlink_set("survey-sketch") == {
+        ("notes-refs", "fixtures/notes.ipynb", "ref"),
+        ("notes-embeds", "fixtures/notes.ipynb", "embed"),
+        (None, "fixtures/archive/survey-4.1.ipynb", "ref"),
+    }
+    # And a bare [[name]] link from an nbformat 3 notebook links the notebook
+    reply = await blocks.get("notebook-backlinks", path="fixtures/survey.ipynb")
+    kinds = {(b["id"], b["path"], b["kind"]) for b in reply["backlinks"]}
+    assert (None, "fixtures/archive/survey-v3.ipynb", "notebook") in kinds
+    assert ("notes-home", "fixtures/notes.ipynb", "notebook") in kinds
 
 
 async def test_block_serves_source_outputs_and_trust(demo_root, blocks):

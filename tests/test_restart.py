@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
-from helpers import DEMO, copy_pdsh, jupyter_server
+from helpers import copy_demo, copy_fixtures, jupyter_server
 
 
 def answers(get: Any) -> dict[str, Any]:
@@ -14,7 +13,9 @@ def answers(get: Any) -> dict[str, Any]:
     return {
         "counts": (status["notebooks"], status["blocks"], status["references"]),
         "skipped": status["skipped"],
-        "backlinks": {i: get(f"backlinks/{i}") for i in ("sales-plot", "season-plot")},
+        "backlinks": {
+            i: get(f"backlinks/{i}") for i in ("sales-plot", "season-plot", "survey-chart")
+        },
         "search": get("search?q=seasonal%20index"),
         "notebook": get("notebook-backlinks?path=data/sales.ipynb"),
         "block": get("block/summary-table"),
@@ -23,14 +24,14 @@ def answers(get: Any) -> dict[str, Any]:
 
 def test_deleting_the_index_and_restarting_gives_the_same_answers(tmp_path: Path):
     root = tmp_path / "root"
-    shutil.copytree(DEMO, root)
-    copy_pdsh(root / "pdsh")
+    copy_demo(root)
+    copy_fixtures(root / "fixtures")
     db = tmp_path / "index" / "blocks.sqlite"
     # Given a server that indexed the root
     with jupyter_server(root, tmp_path, db) as get:
         first = answers(get)
     assert db.exists()
-    assert first["counts"][0] == 71
+    assert first["counts"][0] == 4 + 6
     # When the index file is deleted and the server restarted
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DEMO
+from helpers import copy_demo
 from tornado.httpclient import HTTPClientError
 
 from jupyter_blocks.handlers import route_table
@@ -34,7 +33,7 @@ WRITES = {"ensure-id", "reassign-ids"}
 
 @pytest.fixture
 def demo_root(jp_root_dir: Path) -> Path:
-    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_demo(jp_root_dir)
     return jp_root_dir
 
 

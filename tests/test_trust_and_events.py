@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import DEMO
+from helpers import copy_demo
 
 
 @pytest.fixture
 def demo_root(jp_root_dir: Path) -> Path:
-    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_demo(jp_root_dir)
     return jp_root_dir
 
 

@@ -1,5 +1,7 @@
 """Server configuration for the galata suite: a throwaway root holding the demo
-notebooks and a few real id-less notebooks, and a throwaway index."""
+notebooks and the test fixtures (nbformat 3 to 4.5, some without cell ids) under
+fixtures/, and a throwaway index. Only notebooks are copied: what a run of the demo
+leaves beside them (.ipynb_checkpoints, exports) never reaches the tests."""
 
 import shutil
 import tempfile
@@ -13,12 +15,19 @@ configure_jupyter_server(c)
 c.ServerApp.allow_root = True
 c.ServerApp.jpserver_extensions = {"jupyter_blocks": True}
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-PDSH = REPO.parent / "shared" / "corpus" / "pdsh"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def copy_notebooks(source: Path, dest: Path) -> None:
+    for notebook in sorted(source.rglob("*.ipynb")):
+        relative = notebook.relative_to(source)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(notebook, dest / relative)
+
+
 root = Path(c.ServerApp.root_dir)
-shutil.copytree(REPO / "demo", root, dirs_exist_ok=True)
-(root / "pdsh").mkdir(exist_ok=True)
-for name in ("02.01-Understanding-Data-Types.ipynb", "03.08-Aggregation-and-Grouping.ipynb"):
-    shutil.copy(PDSH / name, root / "pdsh" / name)
+copy_notebooks(REPO / "demo", root)
+copy_notebooks(REPO / "tests" / "fixtures" / "notebooks", root / "fixtures")
 c.BlocksExtension.db_path = str(Path(tempfile.mkdtemp(prefix="galata-blocks-")) / "index.sqlite")

@@ -19,15 +19,13 @@ test.describe('(( autocomplete', () => {
     const cell = currentNotebook(page).locator('.jp-Cell').first();
     await cell.click();
     await page.keyboard.press('Enter'); // edit mode
-    await page.keyboard.type('Planets: ((extrasolar planets discov');
+    await page.keyboard.type('Planets: ((transit planets discov');
     const list = page.locator('.cm-tooltip-autocomplete');
     await expect(list).toBeVisible();
     await expect(list.locator('li').first()).toContainText(
-      'extrasolar planets'
+      'Transit planets discovered'
     );
-    await expect(list.locator('li').first()).toContainText(
-      '03.08-Aggregation-and-Grouping.ipynb'
-    );
+    await expect(list.locator('li').first()).toContainText('survey-4.4.ipynb');
     await page.keyboard.press('Enter'); // pick the first
     await expect(cell.locator('.cm-content')).toContainText(
       /Planets: \(\([A-Za-z0-9_-]+\)\)/
@@ -35,6 +33,6 @@ test.describe('(( autocomplete', () => {
     await page.keyboard.press('Shift+Enter'); // render
     await expect(
       currentNotebook(page).locator('.jp-Blocks-ref').first()
-    ).toContainText('extrasolar planets discovered');
+    ).toContainText('Transit planets discovered');
   });
 });

@@ -15,8 +15,8 @@ test.describe('Copy Block Reference', () => {
     page,
     tmpPath
   }) => {
-    // Given a real notebook without cell ids (nbformat 4.4), with a code cell active
-    await openRendered(page, 'pdsh/03.08-Aggregation-and-Grouping.ipynb');
+    // Given a notebook without cell ids (nbformat 4.4), with a code cell active
+    await openRendered(page, 'fixtures/archive/survey-4.4.ipynb');
     const source = currentNotebook(page);
     await source.locator('.jp-Cell').nth(3).click();
 
@@ -37,7 +37,7 @@ test.describe('Copy Block Reference', () => {
     await page.notebook.setCell(
       0,
       'markdown',
-      `The planets example: ${copied}`
+      `The survey's imports: ${copied}`
     );
     await page.evaluate(() =>
       window.jupyterapp.commands.execute('notebook:run-cell')

@@ -1,9 +1,31 @@
 import { expect, test } from '@jupyterlab/galata';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const SHARED = path.resolve(__dirname, '../../../shared');
+const FIXTURES = path.resolve(__dirname, '../../tests/fixtures/notebooks');
+
+/**
+ * `count` notebooks made from the nbformat 4 fixtures, each with ids of its own (a
+ * copy keeping its ids would only be a duplicate), written under `folder`.
+ */
+function writeNotebooks(folder: string, count: number): void {
+  const sources = [
+    'survey.ipynb',
+    'notes.ipynb',
+    'archive/survey-4.4.ipynb'
+  ].map(name => fs.readFileSync(path.join(FIXTURES, name), 'utf-8'));
+  fs.mkdirSync(folder, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const nb = JSON.parse(sources[i % sources.length]);
+    for (const cell of nb.cells) {
+      if (cell.id) {
+        cell.id = `${cell.id}-${i}`;
+      }
+    }
+    const name = `survey-${String(i).padStart(3, '0')}.ipynb`;
+    fs.writeFileSync(path.join(folder, name), JSON.stringify(nb, null, 1));
+  }
+}
 
 test.describe('indexing progress', () => {
   test('300 notebooks arriving at once show progress in the status bar, then it goes', async ({
@@ -15,20 +37,10 @@ test.describe('indexing progress', () => {
         JSON.parse(document.getElementById('jupyter-config-data')!.textContent!)
           .serverRoot
     );
-    // Generated out of sight (a hidden folder is never indexed), then moved in at once,
+    // Written out of sight (a hidden folder is never indexed), then moved in at once,
     // as a git checkout or a copied folder would arrive
     const staging = path.join(root, tmpPath, '.staging');
-    execFileSync('python3', [
-      path.join(SHARED, 'tools', 'make_corpus.py'),
-      '--source',
-      path.join(SHARED, 'corpus', 'pdsh'),
-      '--out',
-      staging,
-      '--notebooks',
-      '300',
-      '--seed',
-      String(Date.now() % 1000)
-    ]);
+    writeNotebooks(staging, 300);
     fs.renameSync(staging, path.join(root, tmpPath, 'corpus'));
 
     const progress = page.locator('.jp-Blocks-status .jp-Blocks-progress');

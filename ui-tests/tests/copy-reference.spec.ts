@@ -56,6 +56,13 @@ test.describe('Copy Block Reference', () => {
     // And after reloading the page, it still resolves (the id was written to the file)
     await page.evaluate(() => window.location.reload());
     await page.waitForLoadState('domcontentloaded');
+    // JupyterLab restores both notebooks (and their kernels) before it checks the
+    // server: more than expect's 5 s on a busy machine
+    await expect(page.locator('body')).toHaveAttribute(
+      'data-jp-blocks-server',
+      'ok',
+      { timeout: 60000 }
+    );
     await openRendered(page, target);
     await expect(
       currentNotebook(page).locator('.jp-Blocks-ref').first()

@@ -23,9 +23,10 @@ def readme_examples() -> Any:
 def test_the_readme_examples_are_what_the_demo_gives():
     examples = readme_examples()
     lines = examples.README.read_text(encoding="utf-8").split("\n")
-    # Given the README's marked console blocks (the command line on the demo's copy)
+    # Given the README's marked console blocks: the command line on the demo's copy
+    # (output shown), then export (commands that must succeed)
     found = examples.blocks(lines)
-    assert [block.mode for block in found] == ["output"]
+    assert [block.mode for block in found] == ["output", "runs"]
     assert {e.command.split()[2] for e in found[0].examples if e.command.startswith("jupyter")} >= {
         "index",
         "search",

@@ -135,7 +135,8 @@ def first_look(base: str, token: str) -> list[str]:
             took = time.monotonic() - start
             print(
                 f"  {path}: {seen['cells']} cells, {seen['executed']}/{seen['code']} code "
-                f"cells ran, {len(seen['errors'])} errors ({took:.1f} s)"
+                f"cells ran, {len(seen['errors'])} errors ({took:.1f} s)",
+                flush=True,
             )
             if seen["executed"] != seen["code"]:
                 problems.append(f"{path}: {seen['code'] - seen['executed']} code cells did not run")
@@ -170,6 +171,7 @@ def main() -> int:
         )
         try:
             deadline = time.monotonic() + 180
+            status: Any = None
             while True:
                 try:
                     status = call(base, token, "GET", "api/blocks/status")
@@ -178,9 +180,13 @@ def main() -> int:
                 except (OSError, urllib.error.URLError):
                     pass
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start")
+                    raise RuntimeError(
+                        f"the index of the demo never got ready (last status: {status})"
+                        if status
+                        else "JupyterLab did not start"
+                    )
                 time.sleep(0.5)
-            print(f"JupyterLab on {workspace.name}/ at {base}")
+            print(f"JupyterLab on {workspace.name}/ at {base}", flush=True)
             problems = untrusted_blocks(base, token) + first_look(base, token)
             # File > Shut Down: the server stops its kernels and exits
             call(base, token, "POST", "api/shutdown")

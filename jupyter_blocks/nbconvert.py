@@ -428,7 +428,6 @@ def html_block(html: str) -> str:
     return f'<div class="jp-Blocks-embedded">{one_line.replace(chr(10), " ")}</div>\n'
 
 
-
 class _BlocksExporterMixin:
     """Exporters that resolve blocks first (``jupyter nbconvert --to blocks_html``)."""
 

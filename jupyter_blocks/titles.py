@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from markdown_it.token import Token
 
@@ -64,19 +64,41 @@ def _code_title(source: str) -> str:
 
 
 def _markdown_title(source: str, titles: Mapping[str, str]) -> str:
+    return next(_markdown_lines(source, titles, whole=False), "")
+
+
+# Around the title of a reference the caller asked to find (``block_text``).
+_MARK_OPEN, _MARK_CLOSE = "\ue100", "\ue101"
+
+
+def _markdown_lines(
+    source: str,
+    titles: Mapping[str, str],
+    whole: bool,
+    marked: frozenset[str] = frozenset(),
+) -> Iterator[str]:
+    """The text of a markdown source as read: its first line (``whole`` False), or
+    each paragraph, heading, list item, table cell and HTML block in turn."""
     lines = [line for line in source.splitlines() if not _TARGET_LINE_RE.match(line)]
     text = "\n".join(lines)
     found = list(candidates(text)) if "((" in text or "[[" in text else []
-    marked, pattern = with_sentinels(text, found)
-    if parse_cost(marked) > MAX_PARSE_COST:
-        return next((line for line in lines if line.strip()), "")
+    marked_text, pattern = with_sentinels(text, found)
+    if parse_cost(marked_text) > MAX_PARSE_COST:
+        yield from (line for line in lines if line.strip())
+        return
     math: list[str] = []
-    if "$" in marked or "\\" in marked:
-        marked, math = remove_math(marked)
+    if "$" in marked_text or "\\" in marked_text:
+        marked_text, math = remove_math(marked_text)
 
     def shown(part: str) -> str:
-        part = pattern.sub(lambda m: _shown(found[int(m.group(1))][2], titles), part)
-        return _MATH_RE.sub(lambda m: _math(math, int(m.group(1))), part)
+        def title(m: re.Match[str]) -> str:
+            ref = found[int(m.group(1))][2]
+            value = _shown(ref, titles)
+            if ref.kind != "notebook" and ref.target in marked:
+                return f"{_MARK_OPEN}{value or ref.target}{_MARK_CLOSE}"
+            return value
+
+        return _MATH_RE.sub(lambda m: _math(math, int(m.group(1))), pattern.sub(title, part))
 
     def written(part: str) -> str:  # code shows the syntax as written
         def original(m: re.Match[str]) -> str:
@@ -85,28 +107,58 @@ def _markdown_title(source: str, titles: Mapping[str, str]) -> str:
 
         return _MATH_RE.sub(lambda m: _math(math, int(m.group(1))), pattern.sub(original, part))
 
-    for token in MARKDOWN.parse(marked):
+    for token in MARKDOWN.parse(marked_text):
         line = ""
         if token.type == "inline" and token.children:
-            line = _first_line(token.children, shown, written)
+            line = _first_line(token.children, shown, written, whole)
         elif token.type == "html_block":
             parts: list[str] = []
             HTMLText(parts.append).run(token.content)
-            line = next((part for part in "".join(parts).split("\n") if part.strip()), "")
-            line = shown(line)
+            body = [part for part in "".join(parts).split("\n") if part.strip()]
+            line = shown(" ".join(body) if whole else next(iter(body), ""))
         if line.strip():
-            return line
-    return ""
+            yield line
+
+
+def block_text(
+    source: str,
+    cell_type: str,
+    titles: Mapping[str, str],
+    marked: frozenset[str] = frozenset(),
+) -> tuple[str, list[tuple[int, int]]]:
+    """A block's whole text as a person reads it (as ``block_title`` reads its first
+    line), and where in it references to ``marked`` targets show (their titles), as
+    ``(start, end)`` offsets."""
+    if cell_type == "markdown":
+        raw = " ".join(_markdown_lines(source, titles, whole=True, marked=marked))
+    else:
+        raw = source
+    raw = _SPACE_RE.sub(" ", raw).strip()
+    text: list[str] = []
+    spans: list[tuple[int, int]] = []
+    length = 0
+    start = 0
+    for char in raw:
+        if char == _MARK_OPEN:
+            start = length
+        elif char == _MARK_CLOSE:
+            spans.append((start, length))
+        else:
+            text.append(char)
+            length += 1
+    return "".join(text), spans
 
 
 Show = Callable[[str], str]
 
 
-def _first_line(children: list[Token], shown: Show, written: Show) -> str:
+def _first_line(children: list[Token], shown: Show, written: Show, whole: bool = False) -> str:
     parts: list[str] = []
     for tok in children:
         if tok.type in ("softbreak", "hardbreak"):
-            if "".join(parts).strip():
+            if whole:
+                parts.append(" ")
+            elif "".join(parts).strip():
                 break
         elif tok.type == "text":
             parts.append(shown(tok.content))

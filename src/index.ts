@@ -157,7 +157,7 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
         await createEmbed(
           { kind: 'embed', id, facet: 'all', start: 0, end: 0 },
           block,
-          { ancestors: [], host: null },
+          { ancestors: [], host: null, outputsFirst: true },
           context,
           (node, nested, ancestors) =>
             renderBlockMarkdown(context, node, nested, ancestors, id),

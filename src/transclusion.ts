@@ -65,6 +65,10 @@ export { TRUST_POLICY };
 export interface IEmbedChain {
   ancestors: string[];
   host: string | null;
+  /**
+   * Show a code block's outputs before its source (what a preview is for).
+   */
+  outputsFirst?: boolean;
 }
 
 /**
@@ -241,7 +245,11 @@ export async function createEmbed(
   if (facet !== 'source' && block.cell_type === 'code') {
     const outputs = document.createElement('div');
     outputs.className = 'jp-Blocks-embedOutputs jp-OutputArea';
-    body.append(outputs);
+    if (chain.outputsFirst && block.outputs.length > 0) {
+      body.prepend(outputs);
+    } else {
+      body.append(outputs);
+    }
     await renderOutputs(outputs, token, block, context, renderers);
   }
   disarmCommands(body);

@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser import broken_images, chromium_page
+from helpers import PDSH, needs_shared
 from ondisk import PNG_B64, code, md, plot_output, png, table_output, write
 
 
@@ -243,11 +244,7 @@ def test_attachment_bytes_round_trip(library: Path) -> None:
     assert base64.b64decode(PNG_B64).startswith(b"\x89PNG")
 
 
-SHARED = Path(os.environ.get("JUPYTER_BLOCKS_SHARED", Path(__file__).parents[2] / "shared"))
-PDSH = SHARED / "corpus" / "pdsh"
-
-
-@pytest.mark.skipif(not PDSH.is_dir(), reason="../shared/corpus/pdsh is not beside the repository")
+@needs_shared
 def test_every_corpus_notebook_exports_as_plain_nbconvert_shows_it(tmp_path: Path) -> None:
     # Given the real notebooks of the corpus (no references in them)
     from nbconvert import HTMLExporter

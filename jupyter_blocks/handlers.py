@@ -10,19 +10,19 @@ reason phrase standard (a path in a status line could break its encoding).
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from . import __version__
 from .ids import IdError
-from .persist import BadRequest, Conflict, IdKeeper
+from .persist import BadRequest, Conflict, IdKeeper, NotFound, Refused
 from .refs import is_block_id
-from .service import BlocksService
+from .service import BlocksService, IndexUnavailable
 from .views import backlink_json, search_hit_json
 
 API_PREFIX = "/api/blocks"
@@ -30,6 +30,10 @@ ID_PATTERN = r"(?P<block_id>[^/]+)"
 MAX_RESOLVE = 500
 MAX_QUERY_CHARS = 1000
 MAX_SEARCH_LIMIT = 100
+# A request body is a few ids or a notebook's cell ids: anything larger is refused
+# before it is parsed (the server's own max_body_size bounds what is read at all).
+MAX_BODY = 4 * 2**20
+RETRY_AFTER = 5  # seconds a client is told to wait after a 503
 
 
 class BlocksHandler(APIHandler):
@@ -48,13 +52,42 @@ class BlocksHandler(APIHandler):
         return keeper
 
     def json_body(self) -> dict[str, Any]:
+        """The body as a JSON object, or 400 (413 when too large) saying why. orjson
+        refuses nesting deeper than 1024 levels, so no body can exhaust the stack."""
+        raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY:
+            raise web.HTTPError(
+                413, f"The request body is too large: at most {MAX_BODY // 2**20} MiB."
+            )
         try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "The request body is not valid JSON.") from None
+            body = orjson.loads(raw)
+        except (orjson.JSONDecodeError, RecursionError) as error:
+            raise web.HTTPError(400, f"The request body is not valid JSON ({error}).") from None
         if not isinstance(body, dict):
             raise web.HTTPError(400, "The request body must be a JSON object.")
         return body
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        """The index being unavailable is a 503 with its reason, never a 500."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, IndexUnavailable):
+            http = web.HTTPError(503, str(error))
+            kwargs["exc_info"] = (web.HTTPError, http, error.__traceback__)
+            status_code = 503
+        super().send_error(status_code, **kwargs)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 503:
+            self.set_header("Retry-After", str(RETRY_AFTER))
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, IndexUnavailable):
+            self.log.warning(
+                "jupyter-blocks: %s %s: %s", self.request.method, self.request.path, value
+            )
+            return
+        super().log_exception(typ, value, tb)
 
     def notebook_path(self) -> str:
         """The ``path`` query argument, required."""
@@ -256,6 +289,10 @@ def _write_errors() -> Iterator[None]:
         yield
     except BadRequest as error:
         raise web.HTTPError(400, str(error)) from None
+    except NotFound as error:
+        raise web.HTTPError(404, str(error)) from None
+    except Refused as error:
+        raise web.HTTPError(403, str(error)) from None
     except (Conflict, IdError) as error:
         raise web.HTTPError(409, str(error)) from None
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from .files import open_regular
 from .refs import MAX_PARSE_COST, find_references, is_block_id, parse_cost
 from .store import BlockRow, FileState, LinkRow, NotebookRow
 
@@ -33,7 +34,7 @@ def read_bounded(os_path: str, size: int, max_size: int) -> bytes:
     if size > max_size:
         raise Skip(_too_large(size, max_size))
     try:
-        with open(os_path, "rb") as f:
+        with open_regular(os_path) as f:
             # read(n) allocates n bytes: ask for the size the file has, and past it (it
             # is growing) for no more than the limit allows.
             size = os.fstat(f.fileno()).st_size

@@ -9,9 +9,15 @@ from .base import (
     Duplicate,
     FileState,
     LinkRow,
+    LoggedChange,
     NotebookRow,
     SearchHit,
     SearchResult,
+    StoreBusy,
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreUnavailable,
 )
 from .sqlite import SQLiteStore
 
@@ -24,8 +30,14 @@ __all__ = [
     "Duplicate",
     "FileState",
     "LinkRow",
+    "LoggedChange",
     "NotebookRow",
     "SQLiteStore",
     "SearchHit",
     "SearchResult",
+    "StoreBusy",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreFull",
+    "StoreUnavailable",
 ]

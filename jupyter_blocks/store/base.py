@@ -5,6 +5,12 @@ implementation, and another (PostgreSQL) can be added without touching them.
 
 Writes happen on one thread at a time (the indexer's writer); reads may come from any
 thread, concurrently with a write.
+
+When the index itself is in trouble, a store says so with a ``StoreError`` (its
+``fault`` method turns the engine's own errors into one): damaged or gone
+(``StoreCorrupt``: set it aside and rebuild), unreachable (``StoreUnavailable``: retry),
+full (``StoreFull``: retry the write later) or busy (``StoreBusy``: try again). The service
+decides what to do; the store only tells which it is, with a reason a user can read.
 """
 
 from __future__ import annotations
@@ -117,6 +123,37 @@ class Counts:
     references: int
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedChange:
+    """A change another server wrote to a shared index (see ``changes_since``)."""
+
+    paths: list[str]
+    ids: list[str]
+    # True when the lists were cut short, or changes were missed: refresh everything.
+    truncated: bool = False
+
+
+class StoreError(Exception):
+    """The index cannot serve or store right now; ``str()`` says why, for a user."""
+
+
+class StoreCorrupt(StoreError):
+    """The index is damaged, truncated or gone: set it aside and rebuild it."""
+
+
+class StoreUnavailable(StoreError):
+    """The index cannot be opened or reached (its location is unusable, its database
+    is down): nothing to rebuild, try again later."""
+
+
+class StoreFull(StoreError):
+    """No space is left for a write (disk full or a size limit): retry it later."""
+
+
+class StoreBusy(StoreError):
+    """Another writer holds the index for longer than the store waits: try again."""
+
+
 class BlockStore(ABC):
     """Where the index lives. Implementations must be safe for one writer thread plus
     any number of reader threads."""
@@ -132,6 +169,37 @@ class BlockStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    # -- faults ----------------------------------------------------------------------
+    def fault(self, error: BaseException) -> StoreError | None:
+        """What an error raised by this store means for the index: a ``StoreError``
+        (with a reason a user can read), or None when it is not the index's fault (a
+        bug, bad data). Stores map their engine's errors here."""
+        return error if isinstance(error, StoreError) else None
+
+    def probe(self) -> None:
+        """Raise a ``StoreError`` if the index can no longer be used (its file was
+        deleted or replaced, its database went away). Called every few seconds; must
+        be cheap."""
+        return None
+
+    def set_aside(self, reason: str) -> str | None:
+        """Move a damaged index out of the way (after ``close``), so that ``open``
+        starts an empty one; returns where it went (None when there was nothing to
+        move). Never removes anything the store did not create."""
+        return None
+
+    # -- changes written by other servers sharing this index -----------------------------
+    def change_cursor(self) -> int:
+        """Where the log of changes stands now: ``changes_since`` this cursor returns
+        only what is written afterwards."""
+        return 0
+
+    def changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
+        """Changes that other servers (other store instances) wrote to this index after
+        ``cursor``, and the new cursor. A store that only one server uses logs
+        nothing."""
+        return cursor, []
 
     # -- writes (indexer thread) -----------------------------------------------------
     @contextlib.contextmanager

@@ -49,11 +49,15 @@ class StoreGuard:
         # False until it succeeds, and while the store is being recovered.
         self.opened = asyncio.Event()
         self.usable = False
+        # The store is open but being refilled after damage: its answers would be
+        # incomplete, so only reads that say so (status) are served.
+        self.rebuilding = False
         self.reason: str | None = "the index is opening"
 
-    async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` on a reader thread, for a request."""
-        return await self._bounded(self.readers, fn, *args)
+    async def read(self, fn: Callable[..., T], *args: Any, partial: bool = False) -> T:
+        """``fn(*args)`` on a reader thread, for a request; ``partial``: also while the
+        index is being rebuilt (for figures of progress)."""
+        return await self._bounded(self.readers, fn, *args, partial=partial)
 
     async def write_now(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on the writer thread (after what it is doing), for a request."""
@@ -87,7 +91,9 @@ class StoreGuard:
         self.writer.shutdown(wait=False, cancel_futures=True)
         self.readers.shutdown(wait=False, cancel_futures=True)
 
-    async def _bounded(self, executor: Executor, fn: Callable[..., T], *args: Any) -> T:
+    async def _bounded(
+        self, executor: Executor, fn: Callable[..., T], *args: Any, partial: bool = False
+    ) -> T:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         if not self.opened.is_set():
@@ -95,7 +101,7 @@ class StoreGuard:
                 await asyncio.wait_for(self.opened.wait(), self.timeout)
             except asyncio.TimeoutError:
                 raise IndexUnavailable(self._why_not()) from None
-        if not self.usable:
+        if not self.usable and not (partial and self.rebuilding):
             raise IndexUnavailable(self._why_not())
         future = loop.run_in_executor(executor, fn, *args)
         try:

@@ -83,10 +83,7 @@ class BlocksHandler(APIHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, IndexUnavailable):
-            self.log.warning(
-                "jupyter-blocks: %s %s: %s", self.request.method, self.request.path, value
-            )
-            return
+            return  # an answer, not a crash: written (and logged) as a 503
         super().log_exception(typ, value, tb)
 
     def notebook_path(self) -> str:

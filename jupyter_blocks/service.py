@@ -181,11 +181,12 @@ class BlocksService:
         state, done, total, pending = upkeep.state, upkeep.done, upkeep.total, upkeep.pending
         reason = upkeep.reason if state != "ready" else None
         counts, skipped, duplicates = self._last_seen
-        if self.guard.usable:
+        if self.guard.usable or self.guard.rebuilding:
+            read = self.guard.read
             found = await asyncio.gather(
-                self._read(self.store.counts),
-                self._read(self.store.skipped),
-                self._read(self.store.duplicates, LIST_LIMIT),
+                read(self.store.counts, partial=True),
+                read(self.store.skipped, partial=True),
+                read(self.store.duplicates, LIST_LIMIT, partial=True),
                 return_exceptions=True,
             )
             problem = next((r for r in found if isinstance(r, BaseException)), None)
@@ -196,7 +197,7 @@ class BlocksService:
             else:
                 counts, skipped, duplicates = found  # type: ignore[assignment]
                 self._last_seen = (counts, skipped, duplicates)
-        elif state in ("ready", "indexing"):
+        if not self.guard.usable and reason is None:
             reason = self.guard.reason
         unstored = [(storable(p), r) for p, r in sorted(self.indexer.unstored.items())]
         listed = unstored + skipped

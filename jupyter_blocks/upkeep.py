@@ -71,6 +71,7 @@ class Upkeep:
         self._fault: StoreError | None = None  # met by a request, for the worker
         self._cursor = 0
         self._warned: str | None = None
+        self._rebuild = False  # the index was set aside: the next scan refills it
 
     # -- what others tell it ---------------------------------------------------------
     def enqueue(self, path: str, rename_from: str | None = None) -> None:
@@ -114,7 +115,7 @@ class Upkeep:
                 pause = min(pause * 2, RETRY_MAX)
 
     async def _open(self) -> None:
-        if self.guard.usable:
+        if self.guard.usable or self.guard.rebuilding:
             return
         try:
             await self.guard.write(self.store.open)
@@ -125,8 +126,11 @@ class Upkeep:
         if self._warned is not None:
             self.log.warning("jupyter-blocks: the index at %s works again", self.store.location)
             self._warned = None
-        self.guard.usable = True
-        self.guard.reason = None
+        if self._rebuild:
+            # Answers stay 503 (with the reason) until the new index holds everything.
+            self.guard.rebuilding = True
+        else:
+            self.guard.usable, self.guard.reason = True, None
         self.guard.opened.set()
 
     async def _recover(self, fault: StoreError, pause: float) -> float:
@@ -136,7 +140,7 @@ class Upkeep:
             self.log.warning("jupyter-blocks: %s; trying again in %.0f s", fault, pause)
             await asyncio.sleep(pause)
             return min(pause * 2, RETRY_MAX)
-        self.guard.usable = False
+        self.guard.usable = self.guard.rebuilding = False
         self.guard.reason = self.guard.describe(fault)
         self.guard.opened.set()  # requests answer at once from now on, with the reason
         with contextlib.suppress(Exception):
@@ -157,7 +161,7 @@ class Upkeep:
 
     async def _set_aside(self, fault: StoreCorrupt) -> None:
         self.state, self.reason = "indexing", self.guard.describe(fault)
-        self.guard.reason = self.reason
+        self.guard.reason, self.guard.usable, self._rebuild = self.reason, False, True
         where = await self.guard.write(self.store.set_aside, str(fault))
         self.log.warning(
             "jupyter-blocks: %s; %s, and the index is rebuilt from the notebooks",
@@ -194,6 +198,10 @@ class Upkeep:
                 await self.guard.write(bulk.__exit__, None, None, None)
             self.done = self.total
         self.state, self.reason = "ready", None
+        if self._rebuild:
+            self._rebuild = self.guard.rebuilding = False
+            self.guard.usable, self.guard.reason = True, None
+            self.log.warning("jupyter-blocks: the index is rebuilt (%d notebooks)", self.total)
         self._emit({"action": "ready", "done": self.done, "total": self.total})
         self.scanned.set()
         await self.guard.write(self.store.settle)

@@ -162,10 +162,16 @@ def free_port() -> int:
 
 @contextmanager
 def jupyter_server(
-    root: Path, home: Path, db: Path, wait: bool = True, log: Path | None = None
+    root: Path,
+    home: Path,
+    db: Path | None,
+    wait: bool = True,
+    log: Path | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[Any]:
     """A real `jupyter server` process with jupyter_blocks, on loopback (``get`` has the
-    process as ``get.process``)."""
+    process as ``get.process`` and its port as ``get.port``). ``db=None`` leaves the
+    index at its default place; ``extra`` adds command-line options."""
     port = free_port()
     env = {
         **os.environ,
@@ -185,7 +191,8 @@ def jupyter_server(
             "--ServerApp.allow_root=True",
             f"--IdentityProvider.token={TOKEN}",
             "--ServerApp.jpserver_extensions=jupyter_blocks=True",
-            f"--BlocksExtension.db_path={db}",
+            *([f"--BlocksExtension.db_path={db}"] if db is not None else []),
+            *extra,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -211,6 +218,7 @@ def jupyter_server(
             response.read()
 
     get.process = proc  # type: ignore[attr-defined]
+    get.port = port  # type: ignore[attr-defined]
     get.save = save  # type: ignore[attr-defined]
     try:
         deadline = time.monotonic() + 120

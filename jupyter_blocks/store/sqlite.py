@@ -66,6 +66,9 @@ class SQLiteStore(BlockStore):
         # Bumped at each open: a reader thread's connection from before is replaced.
         self._epoch = 0
         self._identity: tuple[int, int] | None = None
+        # (size, mtime) of the file after this store's last write: a change not made
+        # by it (another program, another server's checkpoint) gets the file checked.
+        self._seen: tuple[int, int] | None = None
         self._next_seen = 0
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -103,6 +106,7 @@ class SQLiteStore(BlockStore):
             raise
         self._writer = con
         self._identity = schema.identity(self.location)
+        self._seen = schema.size_and_mtime(self.location)
         self._epoch += 1
 
     def close(self) -> None:
@@ -121,9 +125,22 @@ class SQLiteStore(BlockStore):
 
     # -- faults ------------------------------------------------------------------------
     def fault(self, error: BaseException) -> StoreError | None:
-        return schema.classify(error, self.location)
+        found = schema.classify(error, self.location)
+        if isinstance(found, StoreUnavailable) and self._identity is not None:
+            # The file this store opened is gone or another one took its place (a new
+            # connection cannot open it): that is damage to rebuild, not a bad location.
+            now = schema.identity(self.location)
+            if now is None:
+                return StoreCorrupt(f"the index file {self.location} was deleted")
+            if now != self._identity:
+                return StoreCorrupt(f"the index file {self.location} was replaced")
+        return found
 
     def probe(self) -> None:
+        """The file is still the one opened, never shorter than this store left it (SQLite
+        never shrinks it; a truncation is damage), and when something else modified it,
+        SQLite's quick check (on a connection of its own, past every cache) finds it
+        sound."""
         if self._writer is None:
             return
         now = schema.identity(self.location)
@@ -131,6 +148,18 @@ class SQLiteStore(BlockStore):
             raise StoreCorrupt(f"the index file {self.location} was deleted")
         if now != self._identity:
             raise StoreCorrupt(f"the index file {self.location} was replaced")
+        seen, self._seen = self._seen, schema.size_and_mtime(self.location)
+        if seen is None or self._seen is None or self._seen == seen:
+            return
+        if self._seen[0] < seen[0]:
+            raise StoreCorrupt(f"the index file {self.location} was truncated")
+        con = schema.connect(self.location, readonly=True)
+        try:
+            problem = schema.quick_check(con)
+        finally:
+            con.close()
+        if problem is not None:
+            raise StoreCorrupt(f"the index file {self.location} is damaged ({problem})")
 
     def set_aside(self, reason: str) -> str | None:
         return schema.set_aside(self.location, self._identity)
@@ -167,6 +196,7 @@ class SQLiteStore(BlockStore):
                     "UPDATE meta SET value = ? WHERE key = 'next_seen'", (str(self._next_seen),)
                 )
             con.execute("COMMIT")
+            self._seen = schema.size_and_mtime(self.location)
         except BaseException as error:
             with contextlib.suppress(sqlite3.Error):
                 con.execute("ROLLBACK")
@@ -220,6 +250,7 @@ class SQLiteStore(BlockStore):
     def settle(self) -> None:
         if self._writer is not None:
             self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._seen = schema.size_and_mtime(self.location)
 
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         # Few statements per batch: the writer thread waits for the GIL after each one

@@ -176,6 +176,14 @@ def identity(location: str) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def size_and_mtime(location: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(location)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def delete_files(location: str) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):

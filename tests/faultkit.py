@@ -106,7 +106,10 @@ def equals_files(port: int, truth: dict[str, Any], sample: int = 40) -> None:
 
 
 def can_mount() -> bool:
-    return os.geteuid() == 0 and subprocess.run(["which", "mount"], capture_output=True).returncode == 0
+    return (
+        os.geteuid() == 0
+        and subprocess.run(["which", "mount"], capture_output=True).returncode == 0
+    )
 
 
 @contextmanager

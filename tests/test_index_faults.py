@@ -126,9 +126,7 @@ def test_an_unusable_index_location_answers_503_with_the_reason(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("how", ["deleted", "truncated", "corrupted"])
-def test_an_index_damaged_while_running_is_rebuilt_while_serving(
-    tmp_path: Path, corpus, how: str
-):
+def test_an_index_damaged_while_running_is_rebuilt_while_serving(tmp_path: Path, corpus, how: str):
     root, truth = corpus
     db = tmp_path / "index" / "blocks.sqlite"
     log = tmp_path / "server.log"
@@ -247,4 +245,3 @@ def test_an_index_locked_by_another_program_never_hangs_a_request(tmp_path: Path
         until(caught_up, 60, "the index catching up")
         code, reply, _ = fetch(port, "api/blocks/ensure-id", "POST", {"path": rel, "index": 0})
         assert code == 200 and reply["id"] == cell_id
-

@@ -22,6 +22,7 @@ from watchfiles import awatch
 from .indexer import TreeRules
 
 HEALTHY_AFTER = 60.0  # seconds of watching after which past failures are forgotten
+RECHECK_AFTER = 1.0  # seconds after a restart before the root is checked once more
 
 
 class TreeWatcher:
@@ -51,6 +52,10 @@ class TreeWatcher:
         failures = 0
         while not self.stop.is_set():
             started = time.monotonic()
+            if failures:
+                # What changed while no watcher ran is found by one more full check,
+                # once the new watcher is surely in place.
+                asyncio.get_running_loop().call_later(RECHECK_AFTER, self.enqueue, "")
             try:
                 await self._watch()
                 return  # stopped

@@ -155,9 +155,15 @@ export interface IStatus {
    */
   version: string;
   /**
-   * `indexing` during the first scan, then `ready`.
+   * `indexing` during the first scan (or while a damaged index is rebuilt), then
+   * `ready`; `unavailable` while the index cannot be used (see `reason`).
    */
-  state: 'starting' | 'indexing' | 'ready';
+  state: 'starting' | 'indexing' | 'ready' | 'unavailable';
+  /**
+   * Why the index cannot answer now, and what to do, when it cannot (unavailable,
+   * being rebuilt after damage); `null` otherwise.
+   */
+  reason?: string | null;
   /**
    * Indexed notebooks.
    */

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
@@ -169,10 +168,9 @@ def test_a_notebook_that_does_not_fit_is_reported_and_indexed_once_space_is_free
             port = get.port
             # Given the disk holding the index full (room is left only in SQLite's WAL)
             filler = disk / "filler"
-            with open(filler, "wb", buffering=0) as f:
-                with contextlib.suppress(OSError):
-                    while True:
-                        f.write(b"\0" * 4096)
+            with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+                while True:
+                    f.write(b"\0" * 4096)
             # When a notebook too large for what is left arrives
             text = "lorem ipsum dolor sit amet " * 11_000  # about 300 KB
             new_notebook(root / "big.ipynb", "big-cell", text)
@@ -194,7 +192,7 @@ def test_a_notebook_that_does_not_fit_is_reported_and_indexed_once_space_is_free
 
 
 def test_an_index_locked_by_another_program_never_hangs_a_request(tmp_path: Path, corpus):
-    root, truth = corpus
+    root, _ = corpus
     db = tmp_path / "index" / "blocks.sqlite"
     with jupyter_server(root, tmp_path, db, extra=EXTRA) as get:
         port = get.port

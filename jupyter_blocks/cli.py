@@ -25,7 +25,7 @@ from .check import CheckReport, check
 from .export import export
 from .indexer import Indexer, TreeRules
 from .refs import is_block_id
-from .store import BlockStore
+from .store import BlockStore, StoreUnavailable, open_or_set_aside
 from .views import backlink_json, block_json, search_hit_json
 
 COMMON_ALIASES = {
@@ -89,7 +89,12 @@ class BlocksCommand(JupyterApp):
         rules = TreeRules(root, contents.allow_hidden, tuple(contents.hide_globs))
         store_class: type[BlockStore] = settings.store_class  # type: ignore[type-abstract]
         store = store_class(settings.db_path or default_db_path(root), root)
-        store.open()
+        try:
+            moved = open_or_set_aside(store)
+        except StoreUnavailable as error:
+            self.exit_with(f"The index cannot be used: {error}. Set --db to another file.", 2)
+        if moved:
+            self.log.warning("The index was damaged; set aside as %s and rebuilt.", moved)
         indexer = Indexer(store, rules, settings.max_notebook_size, self.log)
         if self.refresh:
             self.update(indexer)

@@ -18,6 +18,7 @@ from .base import (
     StoreError,
     StoreFull,
     StoreUnavailable,
+    open_or_set_aside,
 )
 from .sqlite import SQLiteStore
 
@@ -40,4 +41,5 @@ __all__ = [
     "StoreError",
     "StoreFull",
     "StoreUnavailable",
+    "open_or_set_aside",
 ]

@@ -309,3 +309,17 @@ class BlockStore(ABC):
         if not matches:
             return None, "no such notebook"
         return None, "ambiguous: " + ", ".join(sorted(matches)[:5])
+
+
+def open_or_set_aside(store: BlockStore) -> str | None:
+    """Open ``store``; a damaged index is set aside and an empty one opened instead
+    (for one-shot users such as the command line; the server recovers on its own).
+    Returns where the damaged index went, else None. StoreUnavailable is raised."""
+    try:
+        store.open()
+        return None
+    except StoreCorrupt as fault:
+        store.close()
+        where = store.set_aside(str(fault)) or str(fault)
+        store.open()
+        return where

@@ -4,8 +4,9 @@ One writer connection (used by the indexer's single writer thread) and one read-
 connection per reader thread; WAL lets readers run while the writer commits. Several
 servers may share one file (they serve one root): SQLite serializes their writes, every
 write is logged for the others (``changes_since``), and cached aggregates are keyed by
-SQLite's ``data_version``, which sees every connection's commits. The schema, the file's
-errors and search live in ``sqlite_schema`` and ``sqlite_search``.
+SQLite's ``data_version``, which sees every connection's commits. Around this class:
+``sqlite_schema`` (the file, its schema and what its errors mean), ``sqlite_readers``
+(the reader connections), ``sqlite_writes``, ``sqlite_reads`` and ``sqlite_search``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -36,6 +36,7 @@ from .base import (
     StoreFull,
     StoreUnavailable,
 )
+from .sqlite_readers import Readers, reading
 from .sqlite_schema import insert_many, like_escape
 from .sqlite_search import search
 from .sqlite_writes import (
@@ -60,11 +61,7 @@ class SQLiteStore(BlockStore):
         super().__init__(location, root)
         self.origin = uuid.uuid4().hex  # this store's name in the change log
         self._writer: sqlite3.Connection | None = None
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        # Bumped at each open: a reader thread's connection from before is replaced.
-        self._epoch = 0
+        self.readers = Readers(location)
         self._identity: tuple[int, int] | None = None
         # (size, mtime) of the file after this store's last write: a change not made
         # by it (another program, another server's checkpoint) gets the file checked.
@@ -107,15 +104,10 @@ class SQLiteStore(BlockStore):
         self._writer = con
         self._identity = schema.identity(self.location)
         self._seen = schema.size_and_mtime(self.location)
-        self._epoch += 1
+        self.readers.open = True
 
     def close(self) -> None:
-        self._epoch += 1
-        with self._readers_lock:
-            for con in self._readers:
-                with contextlib.suppress(sqlite3.Error):
-                    con.close()
-            self._readers.clear()
+        self.readers.close_all()
         if self._writer is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._writer.execute("PRAGMA optimize")
@@ -166,17 +158,8 @@ class SQLiteStore(BlockStore):
 
     # -- connections -------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:
-        held: tuple[int, sqlite3.Connection] | None = getattr(self._local, "held", None)
-        if held is not None and held[0] == self._epoch:
-            return held[1]
-        if self._writer is None:
-            raise StoreUnavailable(f"the index at {self.location} is not open")
-        con = schema.connect(self.location, readonly=True)
-        self._local.held = (self._epoch, con)
-        self._local.cache = {}
-        with self._readers_lock:
-            self._readers.append(con)
-        return con
+        """This thread's read-only connection (inside a ``reading`` method)."""
+        return self.readers.held().con
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -214,7 +197,7 @@ class SQLiteStore(BlockStore):
         moves with every commit of any other connection, this server's or another's."""
         con = self._reader()
         version = con.execute("PRAGMA data_version").fetchone()[0]
-        cache: dict[str, tuple[int, object]] = self._local.cache
+        cache = self.readers.held().cache
         hit = cache.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]  # type: ignore[return-value]
@@ -223,10 +206,12 @@ class SQLiteStore(BlockStore):
         return value
 
     # -- changes other servers wrote ---------------------------------------------------
+    @reading
     def change_cursor(self) -> int:
         row = self._reader().execute("SELECT max(seq) FROM changes").fetchone()
         return int(row[0] or 0)
 
+    @reading
     def changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
         return read_changes(self._reader(), cursor, self.origin)
 
@@ -284,6 +269,7 @@ class SQLiteStore(BlockStore):
             self._log_change(con, paths, removed)
         return removed
 
+    @reading
     def rename_notebook(self, old: str, new: str) -> int:
         moves: list[tuple[str, str]] = []
         con = self._reader()
@@ -317,6 +303,7 @@ class SQLiteStore(BlockStore):
             self._log_change(con, [path], removed)
 
     # -- reads -------------------------------------------------------------------------
+    @reading
     def file_states(self) -> dict[str, FileState]:
         return {
             path: FileState(mtime_ns, size)
@@ -325,6 +312,7 @@ class SQLiteStore(BlockStore):
             )
         }
 
+    @reading
     def file_state(self, path: str) -> FileState | None:
         row = (
             self._reader()
@@ -333,6 +321,7 @@ class SQLiteStore(BlockStore):
         )
         return FileState(*row) if row else None
 
+    @reading
     def paths_under(self, path: str) -> list[str]:
         prefix = path.rstrip("/") + "/"
         return [
@@ -343,9 +332,11 @@ class SQLiteStore(BlockStore):
             )
         ]
 
+    @reading
     def get_blocks(self, ids: list[str]) -> dict[str, Block]:
         return sqlite_reads.get_blocks(self._reader(), ids)
 
+    @reading
     def backlinks(self, block_id: str) -> list[Backlink]:
         rows = self._reader().execute(
             "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
@@ -356,6 +347,7 @@ class SQLiteStore(BlockStore):
         )
         return [Backlink(*row) for row in rows]
 
+    @reading
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
         marks = ",".join("?" * len(link_targets)) or "NULL"
         rows = self._reader().execute(
@@ -372,6 +364,7 @@ class SQLiteStore(BlockStore):
         )
         return [Backlink(*row) for row in rows]
 
+    @reading
     def backlink_counts(self, path: str) -> dict[str, int]:
         rows = self._reader().execute(
             "SELECT l.target, count(DISTINCT l.block) FROM links l"
@@ -382,9 +375,11 @@ class SQLiteStore(BlockStore):
         )
         return {target: count for target, count in rows}
 
+    @reading
     def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
         return search(self._reader(), query, limit, budget_ms)
 
+    @reading
     def counts(self) -> Counts:
         def compute() -> Counts:
             con = self._reader()
@@ -399,6 +394,7 @@ class SQLiteStore(BlockStore):
         result: Counts = self._cached("counts", compute)
         return result
 
+    @reading
     def skipped(self) -> list[tuple[str, str]]:
         return (
             self._reader()
@@ -406,20 +402,25 @@ class SQLiteStore(BlockStore):
             .fetchall()
         )
 
+    @reading
     def duplicates(self, limit: int) -> list[Duplicate]:
         return self._cached(
             f"duplicates:{limit}", lambda: sqlite_reads.duplicates(self._reader(), limit)
         )
 
+    @reading
     def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
         return sqlite_reads.unresolved_links(self._reader())
 
+    @reading
     def notebook_links(self) -> list[tuple[Backlink, str]]:
         return sqlite_reads.notebook_links(self._reader())
 
+    @reading
     def embed_edges(self) -> list[tuple[str, str]]:
         return sqlite_reads.embed_edges(self._reader())
 
+    @reading
     def ids_resolving_elsewhere(self, path: str) -> set[str]:
         rows = self._reader().execute(
             "SELECT DISTINCT b.id FROM blocks b WHERE b.path = ? AND b.id IS NOT NULL"
@@ -429,6 +430,7 @@ class SQLiteStore(BlockStore):
         )
         return {row[0] for row in rows}
 
+    @reading
     def notebook_paths_named(self, name: str) -> list[str]:
         return [
             path

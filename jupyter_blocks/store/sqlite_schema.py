@@ -247,6 +247,8 @@ def classify(error: BaseException, location: str) -> StoreError | None:
         return StoreCorrupt(f"the index file {location} is damaged ({text})")
     if code == "SQLITE_FULL" or "is full" in text:
         return StoreFull(f"no space is left for the index at {location} ({text})")
+    if code == "SQLITE_INTERRUPT" or text == "interrupted":
+        return StoreBusy(f"a read of the index at {location} was interrupted ({text})")
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "is locked" in text:
         return StoreBusy(f"the index at {location} is locked by another program ({text})")
     if code.startswith(_UNAVAILABLE_CODES) or any(t in text for t in _UNAVAILABLE_TEXT):

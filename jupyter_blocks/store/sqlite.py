@@ -12,7 +12,6 @@ SQLite's ``data_version``, which sees every connection's commits. Around this cl
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -74,33 +73,7 @@ class SQLiteStore(BlockStore):
         Raises StoreUnavailable when the location cannot hold it, StoreCorrupt when the
         file is damaged or is not a jupyter-blocks index (it is then set aside, never
         removed)."""
-        folder = os.path.dirname(os.path.abspath(self.location))
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as error:
-            raise StoreUnavailable(
-                f"the folder of the index, {folder}, cannot be created ({error.strerror})"
-            ) from None
-        con = schema.connect(self.location)
-        try:
-            meta = schema.read_meta(con)
-            if meta is None and not schema.is_empty(con):
-                raise StoreCorrupt(f"{self.location} holds something else than a block index")
-            current = meta is not None and meta.get("schema_version") == str(schema.SCHEMA_VERSION)
-            if meta is not None and not (current and meta.get("root") == self.root):
-                # Our own index, of an older schema or another root: start again.
-                con.close()
-                schema.delete_files(self.location)
-                con = schema.connect(self.location)
-                meta = None
-            if meta is None:
-                schema.create(con, self.root)
-            problem = schema.quick_check(con)
-            if problem is not None:
-                raise StoreCorrupt(f"the index file {self.location} is damaged ({problem})")
-        except BaseException:
-            con.close()
-            raise
+        con = schema.open_writer(self.location, self.root)
         self._writer = con
         self._identity = schema.identity(self.location)
         self._seen = schema.size_and_mtime(self.location)
@@ -133,25 +106,8 @@ class SQLiteStore(BlockStore):
         never shrinks it; a truncation is damage), and when something else modified it,
         SQLite's quick check (on a connection of its own, past every cache) finds it
         sound."""
-        if self._writer is None:
-            return
-        now = schema.identity(self.location)
-        if now is None:
-            raise StoreCorrupt(f"the index file {self.location} was deleted")
-        if now != self._identity:
-            raise StoreCorrupt(f"the index file {self.location} was replaced")
-        seen, self._seen = self._seen, schema.size_and_mtime(self.location)
-        if seen is None or self._seen is None or self._seen == seen:
-            return
-        if self._seen[0] < seen[0]:
-            raise StoreCorrupt(f"the index file {self.location} was truncated")
-        con = schema.connect(self.location, readonly=True)
-        try:
-            problem = schema.quick_check(con)
-        finally:
-            con.close()
-        if problem is not None:
-            raise StoreCorrupt(f"the index file {self.location} is damaged ({problem})")
+        if self._writer is not None:
+            self._seen = schema.check_file(self.location, self._identity, self._seen)
 
     def set_aside(self, reason: str) -> str | None:
         return schema.set_aside(self.location, self._identity)

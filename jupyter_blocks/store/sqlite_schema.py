@@ -129,6 +129,68 @@ def connect(location: str, readonly: bool = False) -> sqlite3.Connection:
     return con
 
 
+def open_writer(location: str, root: str) -> sqlite3.Connection:
+    """The writer connection of the index at ``location`` for ``root``, creating the
+    index (or rebuilding it empty when it is ours but of an older schema or another
+    root). StoreUnavailable when the location cannot hold it; StoreCorrupt when the file
+    is damaged or is not a jupyter-blocks index (never removed: the caller sets it
+    aside)."""
+    folder = os.path.dirname(os.path.abspath(location))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise StoreUnavailable(
+            f"the folder of the index, {folder}, cannot be created ({error.strerror})"
+        ) from None
+    con = connect(location)
+    try:
+        meta = read_meta(con)
+        if meta is None and not is_empty(con):
+            raise StoreCorrupt(f"{location} holds something else than a block index")
+        current = meta is not None and meta.get("schema_version") == str(SCHEMA_VERSION)
+        if meta is not None and not (current and meta.get("root") == root):
+            con.close()
+            delete_files(location)
+            con = connect(location)
+            meta = None
+        if meta is None:
+            create(con, root)
+        problem = quick_check(con)
+        if problem is not None:
+            raise StoreCorrupt(f"the index file {location} is damaged ({problem})")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def check_file(
+    location: str, opened: tuple[int, int] | None, seen: tuple[int, int] | None
+) -> tuple[int, int] | None:
+    """StoreCorrupt unless the file at ``location`` is still the one opened, never
+    shorter than its last ``seen`` (size, mtime) (SQLite never shrinks it: a truncation
+    is damage) and, when something else modified it, found sound by SQLite's quick check
+    on a connection of its own (past every cache). Returns what is seen now."""
+    now = identity(location)
+    if now is None:
+        raise StoreCorrupt(f"the index file {location} was deleted")
+    if now != opened:
+        raise StoreCorrupt(f"the index file {location} was replaced")
+    current = size_and_mtime(location)
+    if seen is None or current is None or current == seen:
+        return current
+    if current[0] < seen[0]:
+        raise StoreCorrupt(f"the index file {location} was truncated")
+    con = connect(location, readonly=True)
+    try:
+        problem = quick_check(con)
+    finally:
+        con.close()
+    if problem is not None:
+        raise StoreCorrupt(f"the index file {location} is damaged ({problem})")
+    return current
+
+
 def read_meta(con: sqlite3.Connection) -> dict[str, str] | None:
     """The meta table, or None when the file holds no jupyter-blocks index."""
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import time
 import urllib.error
@@ -154,3 +155,74 @@ def listening(port: int, timeout: float = 60) -> None:
             return False
 
     until(check, timeout, "the server answering")
+
+
+def make_corpus(root: Path, notebooks: int = 40, cells: int = 12, seed: int = 7) -> dict[str, Any]:
+    """Notebooks in the on-disk shape (sources as lists of lines), in a few folders,
+    whose markdown cells reference and embed cells of other notebooks; returns what an
+    index of them must answer: ``notebooks``, ``cells`` and ``backlinks`` (target id ->
+    ``[{"path", "kind"}]``)."""
+    rng = random.Random(seed)
+    ids = [[f"n{n:03}-c{c:02}" for c in range(cells)] for n in range(notebooks)]
+    backlinks: dict[str, list[dict[str, str]]] = {}
+    for n in range(notebooks):
+        path = f"part-{n % 4}/notebook-{n:03}.ipynb"
+        nb_cells = []
+        for c in range(cells):
+            words = " ".join(rng.choice(WORDS) for _ in range(30))
+            if c % 3 == 0 and n > 0:
+                target = ids[rng.randrange(n)][rng.randrange(cells)]
+                kind = rng.choice(["ref", "embed"])
+                link = f"(({target}))" if kind == "ref" else f"{{{{embed (({target}))}}}}"
+                backlinks.setdefault(target, []).append({"path": path, "kind": kind})
+                source = [f"## Part {c}\n", f"{words}\n", f"See {link} for more.\n"]
+                nb_cells.append(
+                    {"cell_type": "markdown", "id": ids[n][c], "metadata": {}, "source": source}
+                )
+            else:
+                nb_cells.append(
+                    {
+                        "cell_type": "code",
+                        "execution_count": c,
+                        "id": ids[n][c],
+                        "metadata": {},
+                        "outputs": [
+                            {"name": "stdout", "output_type": "stream", "text": [f"{words}\n"]}
+                        ],
+                        "source": [f"x{c} = {c}\n", f"# {words}"],
+                    }
+                )
+        nb = {"cells": nb_cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        target_path = root / path
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        target_path.write_text(json.dumps(nb, indent=1))
+    return {"notebooks": notebooks, "cells": notebooks * cells, "backlinks": backlinks}
+
+
+WORDS = [
+    "data",
+    "frame",
+    "series",
+    "index",
+    "plot",
+    "axis",
+    "label",
+    "sales",
+    "month",
+    "season",
+    "trend",
+    "model",
+    "fit",
+    "sample",
+    "mean",
+    "median",
+    "error",
+    "value",
+    "column",
+    "row",
+    "group",
+    "merge",
+    "join",
+    "filter",
+    "array",
+]

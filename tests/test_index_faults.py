@@ -21,29 +21,29 @@ from faultkit import (
     equals_files,
     fetch,
     listening,
+    make_corpus,
     new_notebook,
     settled,
     small_filesystem,
     status_when,
     until,
 )
-from helpers import DEMO, generate, jupyter_server
+from helpers import DEMO, jupyter_server
 
 EXTRA = (f"--BlocksExtension.request_timeout={REQUEST_TIMEOUT}",)
-READS = ["api/blocks/status", "api/blocks/search?q=data", "api/blocks/resolve"]
 
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     root = tmp_path / "corpus"
-    return root, generate(root, 40, seed=11)
+    return root, make_corpus(root)
 
 
 def some_requests(port: int, ids: list[str]) -> list[int]:
     """A round of what a frontend asks; every answer within the bound, and only ever
     200 (or 404 for a block not indexed yet) or 503."""
     codes = []
-    for path in ("api/blocks/status", "api/blocks/search?q=data", f"api/blocks/block/{ids[0]}"):
+    for path in ("api/blocks/status", "api/blocks/search?q=sales", f"api/blocks/block/{ids[0]}"):
         code, body, _ = fetch(port, path)
         codes.append(code)
         assert code in (200, 404, 503), (path, code, body)
@@ -221,7 +221,7 @@ def test_an_index_locked_by_another_program_never_hangs_a_request(tmp_path: Path
             get.save(rel, nb)
             # Then reads still answer, and what needs the index's writer answers 503
             # within the bound instead of waiting for the lock
-            code, _, _ = fetch(port, "api/blocks/search?q=data")
+            code, _, _ = fetch(port, "api/blocks/search?q=sales")
             assert code == 200
             code, body, taken = fetch(
                 port, "api/blocks/ensure-id", "POST", {"path": rel, "index": 0}

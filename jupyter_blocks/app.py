@@ -17,7 +17,7 @@ from traitlets import Bool, Float, Int, TraitError, Type, Unicode, validate
 
 from .handlers import route_table
 from .indexer import TreeRules
-from .persist import IdKeeper
+from .linking import NotebookWriter
 from .service import BlocksService
 from .store import BlockStore, SQLiteStore
 
@@ -155,7 +155,7 @@ class BlocksExtension(ExtensionApp):
             log=self.log,
         )
         self.settings["jupyter_blocks"] = self.service
-        self.settings["jupyter_blocks_ids"] = IdKeeper(self.service, cm)
+        self.settings["jupyter_blocks_ids"] = NotebookWriter(self.service, cm)
         self.events.add_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)
         # A server embedded without Jupyter's own start sequence (pytest-jupyter, some
         # launchers) never calls the start hook below: start as soon as a loop runs.

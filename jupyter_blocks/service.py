@@ -19,6 +19,7 @@ from typing import Any
 from nbformat.sign import NotebookNotary
 
 from .cells import NotebookContent, NotebookReader
+from .connections import notebook_graph, unlinked_of_block, unlinked_of_notebook
 from .guard import IndexUnavailable, StoreGuard
 from .indexer import Change, Indexer, TreeRules, storable
 from .notebook import normalize_path
@@ -134,14 +135,8 @@ class BlocksService:
     def on_contents_event(self, data: dict[str, Any]) -> None:
         """A contents_service/v1 event: queue the paths it touched."""
         action, path = data.get("action"), data.get("path")
-        if not isinstance(path, str) or action not in (
-            "save",
-            "create",
-            "upload",
-            "copy",
-            "rename",
-            "delete",
-        ):
+        actions = ("save", "create", "upload", "copy", "rename", "delete")
+        if not isinstance(path, str) or action not in actions:
             return
         source = data.get("source_path") if action == "rename" else None
         self.enqueue(path, rename_from=source if isinstance(source, str) else None)
@@ -348,6 +343,20 @@ class BlocksService:
             return self.store.backlink_counts(real)
 
         return await self._read(query)
+
+    async def unlinked(self, path: str | None, target: str | None) -> dict[str, Any] | None:
+        """Unlinked references of the notebook at ``path``, else of the block ``target``
+        names (``connections.py``); None when neither is served."""
+        budget = self.search_budget_ms
+        if path is not None:
+            near = normalize_path(path)
+            return await self._read(unlinked_of_notebook, self.store, self.rules, near, budget)
+        return await self._read(unlinked_of_block, self.store, self.rules, target or "", budget)
+
+    async def graph(self, path: str | None, depth: int) -> dict[str, Any] | None:
+        """The graph of notebooks, whole or within ``depth`` links of ``path``."""
+        near = normalize_path(path) if path is not None else None
+        return await self._read(notebook_graph, self.store, self.rules, near, depth)
 
     def _with_content(self, blocks: list[Block]) -> list[dict[str, Any] | None]:
         """Blocks as served, with outputs read from their files (reader thread); None

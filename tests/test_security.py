@@ -25,10 +25,26 @@ REQUESTS = {
     "notebook-backlinks": ("GET", ["notebook-backlinks"], {"path": "data/sales.ipynb"}, None),
     "backlink-counts": ("GET", ["backlink-counts"], {"path": "data/sales.ipynb"}, None),
     "notebook-link": ("GET", ["notebook-link"], {"target": "report.ipynb"}, None),
+    "unlinked": ("GET", ["unlinked"], {"path": "analysis/seasonality.ipynb"}, None),
+    "graph": ("GET", ["graph"], {"path": "data/sales.ipynb", "depth": "2"}, None),
+    "link-mention": (
+        "POST",
+        ["link-mention"],
+        None,
+        {
+            "path": "data/sales.ipynb",
+            "index": 0,
+            "digest": "0",
+            "start": 0,
+            "end": 1,
+            "match": "#",
+            "link": "[[report.ipynb]]",
+        },
+    ),
     "ensure-id": ("POST", ["ensure-id"], None, {"path": "data/sales.ipynb", "index": 0}),
     "reassign-ids": ("POST", ["reassign-ids"], None, {"path": "data/sales.ipynb"}),
 }
-WRITES = {"ensure-id", "reassign-ids"}
+WRITES = {"ensure-id", "reassign-ids", "link-mention"}
 
 
 @pytest.fixture

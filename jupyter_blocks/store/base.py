@@ -158,6 +158,29 @@ class LabelHolder:
 
 
 @dataclass(frozen=True, slots=True)
+class NotebookNode:
+    """An indexed notebook as the graph shows it: its title (first heading, "" when it
+    has none) and how many blocks (cells) it holds."""
+
+    path: str
+    title: str
+    blocks: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotebookEdge:
+    """``count`` links of one ``kind`` written in ``source``'s cells: for ``ref`` and
+    ``embed``, to blocks of the notebook ``target`` (its real path, the target id or
+    label resolved as ``get_blocks`` does); for ``notebook``, ``target`` is the
+    ``[[path]]`` as the index keeps it (normalized, NFC), resolved by the caller."""
+
+    source: str
+    target: str
+    kind: LinkKind
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Counts:
     notebooks: int
     blocks: int
@@ -346,6 +369,30 @@ class BlockStore(ABC):
     def real_path(self, path: str) -> str | None:
         """The indexed notebook that ``path`` names, compared in NFC (``path_key``): its
         real name, or None."""
+
+    @abstractmethod
+    def notebook_title(self, path: str) -> str | None:
+        """The title the index keeps for the notebook at ``path`` (its real path): its
+        first heading, "" when it has none; None when it is not indexed."""
+
+    @abstractmethod
+    def blocks_mentioning(
+        self, text: str, exclude_path: str, limit: int, budget_ms: int
+    ) -> tuple[list[Block], bool]:
+        """Markdown blocks, outside the notebook ``exclude_path``, whose text holds every
+        word of ``text`` as the full-text index splits it (whole words, not prefixes:
+        candidates for ``mentions.find_mentions``, which confirms; a superset is fine).
+        At most ``limit``, found within about ``budget_ms`` milliseconds, in no set
+        order; the flag is False when the limit or the budget cut the list short."""
+
+    @abstractmethod
+    def notebook_nodes(self) -> list[NotebookNode]:
+        """Every indexed notebook (skipped files left out), for the graph."""
+
+    @abstractmethod
+    def notebook_edges(self) -> list[NotebookEdge]:
+        """Links between notebooks, counted by (source notebook, target, kind); see
+        ``NotebookEdge``. Self links included (the caller drops them)."""
 
     @abstractmethod
     def label_clashes(self, limit: int) -> list[LabelHolder]:

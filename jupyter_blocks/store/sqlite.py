@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from . import sqlite_copies, sqlite_reads
+from . import sqlite_copies, sqlite_graph, sqlite_reads
 from . import sqlite_schema as schema
 from .base import (
     Backlink,
@@ -29,6 +29,8 @@ from .base import (
     FileState,
     LabelHolder,
     LoggedChange,
+    NotebookEdge,
+    NotebookNode,
     NotebookRow,
     SearchResult,
     StoreCorrupt,
@@ -370,6 +372,24 @@ class SQLiteStore(BlockStore):
     @reading
     def real_path(self, path: str) -> str | None:
         return sqlite_reads.real_path(self._reader(), path)
+
+    @reading
+    def notebook_title(self, path: str) -> str | None:
+        return sqlite_graph.notebook_title(self._reader(), path)
+
+    @reading
+    def blocks_mentioning(
+        self, text: str, exclude_path: str, limit: int, budget_ms: int
+    ) -> tuple[list[Block], bool]:
+        return sqlite_graph.blocks_mentioning(self._reader(), text, exclude_path, limit, budget_ms)
+
+    @reading
+    def notebook_nodes(self) -> list[NotebookNode]:
+        return self._cached("nodes", lambda: sqlite_graph.notebook_nodes(self._reader()))
+
+    @reading
+    def notebook_edges(self) -> list[NotebookEdge]:
+        return self._cached("edges", lambda: sqlite_graph.notebook_edges(self._reader()))
 
     @reading
     def label_clashes(self, limit: int) -> list[LabelHolder]:

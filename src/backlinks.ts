@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { IBlockTarget } from './navigation';
-import { IBacklink, IBlocksChange, IBlocksModel } from './tokens';
+import { IBacklink, IBlocksChange, IBlocksModel, IUnlinked } from './tokens';
 
 /**
  * What the backlinks panel shows: the references to the active cell and to the
@@ -49,6 +49,21 @@ export class BacklinksModel {
   }
 
   /**
+   * Cells elsewhere that name the active cell (its label) without linking it.
+   */
+  get cellUnlinked(): IUnlinked[] {
+    return this._cellUnlinked;
+  }
+
+  /**
+   * Cells elsewhere that name the active notebook (title, file name) without
+   * linking it.
+   */
+  get notebookUnlinked(): IUnlinked[] {
+    return this._notebookUnlinked;
+  }
+
+  /**
    * Why the lists are empty when they cannot be fetched, or ''.
    */
   get error(): string {
@@ -82,22 +97,31 @@ export class BacklinksModel {
     if (!this._visible || path === null) {
       this._cellLinks = [];
       this._notebookLinks = [];
+      this._cellUnlinked = [];
+      this._notebookUnlinked = [];
       this._stateChanged.emit();
       return;
     }
     const ticket = ++this._ticket;
     try {
-      const [cellLinks, notebookLinks] = await Promise.all([
-        this._cellId
-          ? this._blocks.backlinks(this._cellId)
-          : Promise.resolve([]),
-        this._blocks.notebookBacklinks(path).catch(() => [])
-      ]);
+      const cellId = this._cellId;
+      const [cellLinks, notebookLinks, cellUnlinked, notebookUnlinked] =
+        await Promise.all([
+          cellId ? this._blocks.backlinks(cellId) : Promise.resolve([]),
+          this._blocks.notebookBacklinks(path).catch(() => []),
+          // A cell the index does not hold yet has no mentions to show.
+          cellId
+            ? this._blocks.unlinked({ id: cellId }).catch(() => [])
+            : Promise.resolve([]),
+          this._blocks.unlinked({ path }).catch(() => [])
+        ]);
       if (ticket !== this._ticket) {
         return; // the user moved on meanwhile
       }
       this._cellLinks = cellLinks;
       this._notebookLinks = notebookLinks;
+      this._cellUnlinked = cellUnlinked;
+      this._notebookUnlinked = notebookUnlinked;
       this._error = '';
     } catch (error) {
       if (ticket !== this._ticket) {
@@ -105,6 +129,8 @@ export class BacklinksModel {
       }
       this._cellLinks = [];
       this._notebookLinks = [];
+      this._cellUnlinked = [];
+      this._notebookUnlinked = [];
       this._error = (error as Error).message;
     }
     this._stateChanged.emit();
@@ -125,6 +151,8 @@ export class BacklinksModel {
   private _cellIndex = -1;
   private _cellLinks: IBacklink[] = [];
   private _notebookLinks: IBacklink[] = [];
+  private _cellUnlinked: IUnlinked[] = [];
+  private _notebookUnlinked: IUnlinked[] = [];
   private _error = '';
   private _visible = false;
   private _ticket = 0;

@@ -16,6 +16,7 @@ export namespace CommandIDs {
   export const copyEmbed = 'jupyter-blocks:copy-embed';
   export const copyLink = 'jupyter-blocks:copy-link';
   export const showBacklinks = 'jupyter-blocks:show-backlinks';
+  export const showGraph = 'jupyter-blocks:show-graph';
 }
 
 /**

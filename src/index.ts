@@ -3,7 +3,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  Notification,
+  ToolbarButton
+} from '@jupyterlab/apputils';
 import { IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
@@ -15,6 +20,7 @@ import { Token } from '@lumino/coreutils';
 
 import { BacklinksModel, BacklinksView } from './backlinks';
 import { BadgeController } from './badges';
+import { GraphModel, GraphView } from './graph';
 import { addCommands, CommandIDs, persistedCellId } from './commands';
 import { registerBlockCompletion } from './completion';
 import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
@@ -22,6 +28,7 @@ import { BlocksModel, IBlocksEvent } from './model';
 import { BlockMoves } from './moves';
 import { Navigator } from './navigation';
 import { HoverPreview } from './preview';
+import { linkMention, UnlinkedView } from './unlinked';
 import { IndexStatusItem } from './status';
 import { findTokens } from './syntax';
 import { BLOCKS_EVENT_SCHEMA, IBlocksModel } from './tokens';
@@ -266,13 +273,19 @@ const backlinksPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'A side panel listing every block that references the active cell or notebook.',
   autoStart: true,
-  requires: [IBlocksModel, INotebookTracker, IBlocksNavigator],
+  requires: [
+    IBlocksModel,
+    INotebookTracker,
+    IBlocksNavigator,
+    IDocumentManager
+  ],
   optional: [ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     model: IBlocksModel,
     tracker: INotebookTracker,
     navigator: Navigator,
+    docManager: IDocumentManager,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ): void => {
@@ -290,6 +303,22 @@ const backlinksPlugin: JupyterFrontEndPlugin<void> = {
     // The panel's sections are an accordion: each has a name beside its caret.
     view.title.label = 'Linked references';
     panel.addWidget(view);
+    const unlinked = new UnlinkedView(
+      backlinks,
+      target => navigator.open(target),
+      mention => linkMention(model, docManager, mention)
+    );
+    unlinked.title.label = 'Unlinked references';
+    panel.addWidget(unlinked);
+    panel.toolbar.addItem(
+      'graph',
+      new ToolbarButton({
+        className: 'jp-Blocks-graphButton',
+        label: 'Graph',
+        tooltip: 'Show the Blocks Graph of notebooks and their links',
+        onClick: () => void app.commands.execute(CommandIDs.showGraph)
+      })
+    );
     app.shell.add(panel, 'right', { rank: 600 });
     restorer?.add(panel, 'jupyter-blocks-backlinks');
 
@@ -310,6 +339,47 @@ const backlinksPlugin: JupyterFrontEndPlugin<void> = {
     tracker.widgetAdded.connect((_, notebook) => {
       new BadgeController(notebook, model, onBadge);
     });
+  }
+};
+
+/**
+ * The Blocks Graph: notebooks and the links between them, in a main-area tab.
+ */
+const graphPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-blocks:graph',
+  description:
+    'A panel drawing notebooks and the references and links between them.',
+  autoStart: true,
+  requires: [IBlocksModel, INotebookTracker, IDocumentManager],
+  optional: [ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IBlocksModel,
+    tracker: INotebookTracker,
+    docManager: IDocumentManager,
+    palette: ICommandPalette | null
+  ): void => {
+    let widget: MainAreaWidget<GraphView> | null = null;
+    app.commands.addCommand(CommandIDs.showGraph, {
+      label: 'Show Blocks Graph',
+      caption: 'Draw the notebooks and the references and links between them',
+      execute: () => {
+        if (widget === null || widget.isDisposed) {
+          const graph = new GraphModel(model, tracker);
+          const content = new GraphView(graph, path => {
+            docManager.openOrReveal(path);
+          });
+          widget = new MainAreaWidget({ content });
+          widget.id = 'jupyter-blocks-graph';
+          widget.title.label = 'Blocks Graph';
+          widget.title.closable = true;
+          widget.disposed.connect(() => graph.dispose());
+          app.shell.add(widget, 'main', { mode: 'split-right' });
+        }
+        app.shell.activateById(widget.id);
+      }
+    });
+    palette?.addItem({ command: CommandIDs.showGraph, category: 'Blocks' });
   }
 };
 
@@ -381,6 +451,7 @@ export default [
   commandsPlugin,
   movesPlugin,
   backlinksPlugin,
+  graphPlugin,
   statusPlugin,
   completionPlugin
 ];

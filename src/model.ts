@@ -8,9 +8,11 @@ import {
   IBlocksChange,
   IBlocksModel,
   IEnsureIdOptions,
+  IGraph,
   ISearchHit,
   IServerCheck,
-  IStatus
+  IStatus,
+  IUnlinked
 } from './tokens';
 
 /**
@@ -159,6 +161,32 @@ export class BlocksModel implements IBlocksModel {
 
   status(): Promise<IStatus> {
     return requestAPI<IStatus>('status');
+  }
+
+  async unlinked(
+    target: { path: string } | { id: string }
+  ): Promise<IUnlinked[]> {
+    const params = new URLSearchParams(target);
+    const reply = await requestAPI<{ unlinked: IUnlinked[] }>(
+      `unlinked?${params.toString()}`
+    );
+    return reply.unlinked;
+  }
+
+  async linkMention(mention: IUnlinked): Promise<void> {
+    const { path, index, id, digest, start, end, match, link } = mention;
+    await requestAPI<unknown>('link-mention', {
+      method: 'POST',
+      body: JSON.stringify({ path, index, id, digest, start, end, match, link })
+    });
+  }
+
+  graph(path?: string, depth: 1 | 2 = 1): Promise<IGraph> {
+    const params = new URLSearchParams(
+      path === undefined ? {} : { path, depth: String(depth) }
+    );
+    const query = params.toString();
+    return requestAPI<IGraph>(query ? `graph?${query}` : 'graph');
   }
 
   /**

@@ -231,6 +231,83 @@ export interface IEnsureIdOptions {
 }
 
 /**
+ * A cell that names a notebook or block in prose without linking it
+ * (`GET /api/blocks/unlinked`).
+ */
+export interface IUnlinked {
+  /**
+   * The mentioning cell's id (null when its notebook has no ids), path and index.
+   */
+  id: string | null;
+  path: string;
+  index: number;
+  /**
+   * One line of the cell around the mention.
+   */
+  snippet: string;
+  /**
+   * The mention as written in the cell (`source.slice(start, end)`).
+   */
+  match: string;
+  /**
+   * Which name it matched: the notebook's title or file name, or the block's label.
+   */
+  name: string;
+  start: number;
+  end: number;
+  /**
+   * What the Link action writes in its place (`[[path]]` or `((label))`), or null
+   * when no link can be written.
+   */
+  link: string | null;
+  /**
+   * The SHA-256 of the cell's source as read: the server refuses to link over
+   * another version.
+   */
+  digest: string;
+}
+
+/**
+ * A notebook in the graph (`GET /api/blocks/graph`).
+ */
+export interface IGraphNode {
+  /**
+   * The notebook's path.
+   */
+  id: string;
+  /**
+   * Its first heading, or "".
+   */
+  title: string;
+  /**
+   * How many blocks (cells) it holds.
+   */
+  blocks: number;
+  /**
+   * How many references, embeds and links other notebooks make to it.
+   */
+  backlinks: number;
+}
+
+/**
+ * The references, embeds and `[[links]]` written in `source` to `target`.
+ */
+export interface IGraphEdge {
+  source: string;
+  target: string;
+  weight: number;
+  kinds: ('ref' | 'embed' | 'notebook')[];
+}
+
+/**
+ * Notebooks and the links between them.
+ */
+export interface IGraph {
+  nodes: IGraphNode[];
+  edges: IGraphEdge[];
+}
+
+/**
  * The jupyter-blocks model: the one place that talks to the server extension.
  */
 export interface IBlocksModel {
@@ -283,6 +360,20 @@ export interface IBlocksModel {
    * The index's state and problems.
    */
   status(): Promise<IStatus>;
+  /**
+   * Cells elsewhere that name the notebook `path` (title, file name) or the block
+   * `id` (its label) in prose without linking it.
+   */
+  unlinked(target: { path: string } | { id: string }): Promise<IUnlinked[]>;
+  /**
+   * Turn an unlinked mention into its link in a notebook that is not open (through
+   * the server's ContentsManager); rejects when the cell changed since it was read.
+   */
+  linkMention(mention: IUnlinked): Promise<void>;
+  /**
+   * The graph of notebooks: whole, or within `depth` links of `path`.
+   */
+  graph(path?: string, depth?: 1 | 2): Promise<IGraph>;
   /**
    * Emitted when the server says blocks changed (after the cache forgot them).
    */

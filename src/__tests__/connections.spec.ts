@@ -1,0 +1,67 @@
+import { BlocksModel } from '../model';
+import { requestAPI } from '../request';
+import { IUnlinked } from '../tokens';
+
+jest.mock('../request', () => {
+  const actual = jest.requireActual('../request');
+  return { ...actual, requestAPI: jest.fn() };
+});
+
+const mockedRequest = requestAPI as jest.MockedFunction<typeof requestAPI>;
+
+const MENTION: IUnlinked = {
+  id: 'n-prose',
+  path: 'notes & more.ipynb',
+  index: 0,
+  snippet: 'Read data cleaning first',
+  match: 'data cleaning',
+  name: 'Data Cleaning',
+  start: 5,
+  end: 18,
+  link: '[[topics/data cleaning.ipynb]]',
+  digest: 'abc'
+};
+
+describe('BlocksModel: unlinked references and the graph', () => {
+  afterEach(() => mockedRequest.mockReset());
+
+  it('asks for the unlinked references of a notebook or a block', async () => {
+    mockedRequest.mockResolvedValue({ unlinked: [MENTION] });
+    const model = new BlocksModel();
+    expect(await model.unlinked({ path: 'a b/c&d.ipynb' })).toEqual([MENTION]);
+    expect(mockedRequest).toHaveBeenLastCalledWith(
+      'unlinked?path=a+b%2Fc%26d.ipynb'
+    );
+    await model.unlinked({ id: 'fig-sales' });
+    expect(mockedRequest).toHaveBeenLastCalledWith('unlinked?id=fig-sales');
+  });
+
+  it('sends a mention back as the server gave it to link it', async () => {
+    mockedRequest.mockResolvedValue({});
+    await new BlocksModel().linkMention(MENTION);
+    const [endpoint, init] = mockedRequest.mock.calls[0];
+    expect(endpoint).toBe('link-mention');
+    expect(init?.method).toBe('POST');
+    expect(JSON.parse(init?.body as string)).toEqual({
+      path: MENTION.path,
+      index: 0,
+      id: 'n-prose',
+      digest: 'abc',
+      start: 5,
+      end: 18,
+      match: 'data cleaning',
+      link: '[[topics/data cleaning.ipynb]]'
+    });
+  });
+
+  it('asks for the whole graph, or the graph around a notebook', async () => {
+    mockedRequest.mockResolvedValue({ nodes: [], edges: [] });
+    const model = new BlocksModel();
+    await model.graph();
+    expect(mockedRequest).toHaveBeenLastCalledWith('graph');
+    await model.graph('data/sales.ipynb', 2);
+    expect(mockedRequest).toHaveBeenLastCalledWith(
+      'graph?path=data%2Fsales.ipynb&depth=2'
+    );
+  });
+});

@@ -1,0 +1,405 @@
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+import Graph from 'graphology';
+import { random } from 'graphology-layout';
+import forceAtlas2 from 'graphology-layout-forceatlas2';
+import FA2Layout from 'graphology-layout-forceatlas2/worker';
+import Sigma from 'sigma';
+
+import { IBlocksModel, IGraph, IGraphNode } from './tokens';
+
+/**
+ * What the graph shows: the notebooks within one or two links of the active one, or
+ * every notebook.
+ */
+export type GraphScope = 'local1' | 'local2' | 'whole';
+
+/**
+ * Past this many notebooks the layout runs in a web worker (the panel stays
+ * interactive meanwhile), for at most LAYOUT_MS.
+ */
+const WORKER_LAYOUT_NODES = 500;
+const LAYOUT_MS = 4000;
+const REFRESH_DELAY_MS = 500;
+
+const NODE_COLOR = '#1976d2';
+const ACTIVE_COLOR = '#e65100';
+const MATCH_COLOR = '#f9a825';
+const DIM_COLOR = '#d6d6d6';
+const EDGE_COLOR = '#b0b0b0';
+
+/**
+ * The graph the panel shows, fetched through the blocks model: follows the active
+ * notebook (for a local graph) and the index's changes while it is visible.
+ */
+export class GraphModel {
+  constructor(
+    private readonly _blocks: IBlocksModel,
+    private readonly _tracker: INotebookTracker
+  ) {
+    _tracker.currentChanged.connect(() => this._onActive(), this);
+    _blocks.changed.connect(() => this._schedule(), this);
+  }
+
+  get scope(): GraphScope {
+    return this._scope;
+  }
+
+  set scope(value: GraphScope) {
+    this._scope = value;
+    void this.refresh();
+  }
+
+  /**
+   * The notebook at the centre of a local graph (the active one), or null.
+   */
+  get path(): string | null {
+    return this._path;
+  }
+
+  get graph(): IGraph | null {
+    return this._graph;
+  }
+
+  get error(): string {
+    return this._error;
+  }
+
+  get stateChanged(): ISignal<GraphModel, void> {
+    return this._stateChanged;
+  }
+
+  set visible(value: boolean) {
+    this._visible = value;
+    if (value && this._stale) {
+      void this.refresh();
+    }
+  }
+
+  async refresh(): Promise<void> {
+    this._path = this._tracker.currentWidget?.context.path ?? this._path;
+    if (!this._visible) {
+      this._stale = true;
+      return;
+    }
+    this._stale = false;
+    const ticket = ++this._ticket;
+    const local = this._scope !== 'whole' && this._path !== null;
+    try {
+      const graph = await this._blocks.graph(
+        local ? this._path! : undefined,
+        this._scope === 'local2' ? 2 : 1
+      );
+      if (ticket !== this._ticket) {
+        return;
+      }
+      this._graph = graph;
+      this._error = '';
+    } catch (error) {
+      if (ticket !== this._ticket) {
+        return;
+      }
+      this._graph = null;
+      this._error = (error as Error).message;
+    }
+    this._stateChanged.emit();
+  }
+
+  dispose(): void {
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+    }
+    Signal.clearData(this);
+  }
+
+  private _onActive(): void {
+    if (this._scope !== 'whole') {
+      void this.refresh();
+    } else {
+      this._path = this._tracker.currentWidget?.context.path ?? this._path;
+      this._stateChanged.emit();
+    }
+  }
+
+  private _schedule(): void {
+    if (this._timer !== null) {
+      return;
+    }
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      void this.refresh();
+    }, REFRESH_DELAY_MS);
+  }
+
+  private _scope: GraphScope = 'local1';
+  private _path: string | null = null;
+  private _graph: IGraph | null = null;
+  private _error = '';
+  private _visible = false;
+  private _stale = true;
+  private _ticket = 0;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _stateChanged = new Signal<GraphModel, void>(this);
+}
+
+/**
+ * The Blocks Graph panel: notebooks as nodes, references, embeds and links between
+ * them as edges (thicker for more), drawn with sigma.js (WebGL) and laid out by
+ * ForceAtlas2. Click a node to open its notebook; hover for its title and counts;
+ * type to highlight (and centre on) the notebooks whose path or title match.
+ */
+export class GraphView extends Widget {
+  constructor(
+    private readonly _model: GraphModel,
+    private readonly _open: (path: string) => void
+  ) {
+    super();
+    this.addClass('jp-Blocks-graph');
+    const bar = document.createElement('div');
+    bar.className = 'jp-Blocks-graphBar';
+    this._scopeSelect.className = 'jp-Blocks-graphScope';
+    this._scopeSelect.title = 'Which notebooks to show';
+    for (const [value, label] of [
+      ['local1', 'Around this notebook (1 link)'],
+      ['local2', 'Around this notebook (2 links)'],
+      ['whole', 'All notebooks']
+    ]) {
+      this._scopeSelect.append(new Option(label, value));
+    }
+    this._scopeSelect.addEventListener('change', () => {
+      this._model.scope = this._scopeSelect.value as GraphScope;
+    });
+    this._search.className = 'jp-Blocks-graphSearch';
+    this._search.type = 'search';
+    this._search.placeholder = 'Highlight notebooks…';
+    this._search.addEventListener('input', () => this._highlight());
+    this._info.className = 'jp-Blocks-graphInfo';
+    bar.append(this._scopeSelect, this._search, this._info);
+    this._canvas.className = 'jp-Blocks-graphCanvas';
+    this._tooltip.className = 'jp-Blocks-graphTooltip';
+    this._tooltip.hidden = true;
+    this._canvas.append(this._tooltip);
+    this.node.append(bar, this._canvas);
+    _model.stateChanged.connect(() => this.update(), this);
+  }
+
+  /**
+   * The graph being drawn (graphology), for its positions and attributes.
+   */
+  get graph(): Graph {
+    return this._graph;
+  }
+
+  dispose(): void {
+    this._fa2?.kill();
+    this._renderer?.kill();
+    super.dispose();
+  }
+
+  protected onAfterAttach(): void {
+    this._model.visible = this.isVisible;
+  }
+
+  protected onAfterShow(): void {
+    this._model.visible = true;
+    this.update();
+  }
+
+  protected onAfterHide(): void {
+    this._model.visible = false;
+  }
+
+  protected onBeforeDetach(): void {
+    this._model.visible = false;
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    this._renderer?.resize();
+    this._renderer?.refresh();
+  }
+
+  protected onUpdateRequest(msg: Message): void {
+    this._scopeSelect.value = this._model.scope;
+    const data = this._model.graph;
+    if (this._model.error) {
+      this._info.textContent = `The graph is unavailable: ${this._model.error}`;
+      return;
+    }
+    if (data === null) {
+      this._info.textContent = 'Loading…';
+      return;
+    }
+    this._draw(data);
+    const where =
+      this._model.scope === 'whole' || this._model.path === null
+        ? 'all notebooks'
+        : `around ${this._model.path.split('/').pop()}`;
+    this._info.textContent = `${data.nodes.length} notebooks, ${data.edges.length} links (${where})`;
+    this._canvas.dataset.nodes = String(data.nodes.length);
+    this._canvas.dataset.edges = String(data.edges.length);
+  }
+
+  private _draw(data: IGraph): void {
+    const old = this._graph;
+    const graph = new Graph({ type: 'directed' });
+    const most = Math.max(1, ...data.nodes.map(n => n.backlinks));
+    for (const node of data.nodes) {
+      graph.addNode(node.id, {
+        label: node.title || node.id.split('/').pop(),
+        size: 3 + 9 * Math.sqrt(node.backlinks / most),
+        color: NODE_COLOR,
+        node
+      });
+    }
+    for (const edge of data.edges) {
+      graph.addEdge(edge.source, edge.target, {
+        size: Math.min(6, 0.5 + Math.log2(1 + edge.weight)),
+        color: EDGE_COLOR,
+        weight: edge.weight
+      });
+    }
+    // New notebooks start at random places, known ones where they were.
+    random.assign(graph);
+    let known = 0;
+    graph.forEachNode((key, attributes) => {
+      if (old.hasNode(key)) {
+        attributes.x = old.getNodeAttribute(key, 'x');
+        attributes.y = old.getNodeAttribute(key, 'y');
+        known++;
+      }
+    });
+    this._graph = graph;
+    this._fa2?.kill();
+    this._fa2 = null;
+    const settings = forceAtlas2.inferSettings(graph);
+    if (graph.order > WORKER_LAYOUT_NODES) {
+      const layout = new FA2Layout(graph, { settings });
+      layout.start();
+      this._fa2 = layout;
+      setTimeout(() => layout.stop(), known === graph.order ? 500 : LAYOUT_MS);
+    } else if (known < graph.order) {
+      forceAtlas2.assign(graph, { iterations: 150, settings });
+    }
+    if (this._renderer === null) {
+      this._renderer = this._createRenderer(graph);
+    } else {
+      this._renderer.setGraph(graph);
+    }
+    this._highlight();
+  }
+
+  private _createRenderer(graph: Graph): Sigma {
+    const renderer = new Sigma(graph, this._canvas, {
+      allowInvalidContainer: true,
+      defaultEdgeType: 'arrow',
+      labelRenderedSizeThreshold: 8,
+      zIndex: true,
+      nodeReducer: (key, attributes) => {
+        const shown = { ...attributes };
+        if (key === this._model.path) {
+          shown.color = ACTIVE_COLOR;
+          shown.forceLabel = true;
+          shown.zIndex = 1;
+        }
+        if (this._matches !== null) {
+          if (this._matches.has(key)) {
+            shown.color = MATCH_COLOR;
+            shown.highlighted = true;
+            shown.forceLabel = true;
+            shown.zIndex = 2;
+          } else if (key !== this._model.path) {
+            shown.color = DIM_COLOR;
+            shown.label = '';
+          }
+        }
+        return shown;
+      },
+      edgeReducer: (key, attributes) => {
+        if (this._matches === null) {
+          return attributes;
+        }
+        const [source, target] = this._graph.extremities(key);
+        const lit = this._matches.has(source) || this._matches.has(target);
+        return lit ? attributes : { ...attributes, color: DIM_COLOR };
+      }
+    });
+    renderer.on('clickNode', ({ node }) => this._open(node));
+    renderer.on('enterNode', ({ node }) => this._showTooltip(node));
+    renderer.on('leaveNode', () => {
+      this._tooltip.hidden = true;
+      this._canvas.style.cursor = '';
+    });
+    return renderer;
+  }
+
+  private _showTooltip(key: string): void {
+    const node = this._graph.getNodeAttribute(key, 'node') as IGraphNode;
+    const display = this._renderer?.getNodeDisplayData(key);
+    if (!display || !this._renderer) {
+      return;
+    }
+    const at = this._renderer.framedGraphToViewport(display);
+    this._tooltip.textContent = '';
+    const title = document.createElement('strong');
+    title.textContent = node.title || node.id.split('/').pop() || node.id;
+    const path = document.createElement('div');
+    path.textContent = node.id;
+    const counts = document.createElement('div');
+    counts.textContent = `${node.blocks} blocks · ${node.backlinks} backlinks · ${this._graph.outDegree(key)} notebooks linked`;
+    this._tooltip.append(title, path, counts);
+    this._tooltip.style.left = `${at.x + 12}px`;
+    this._tooltip.style.top = `${at.y + 12}px`;
+    this._tooltip.hidden = false;
+    this._canvas.style.cursor = 'pointer';
+  }
+
+  /**
+   * Highlight the notebooks whose path or title holds the search text, and centre
+   * the view on the first of them.
+   */
+  private _highlight(): void {
+    const query = this._search.value.trim().toLowerCase();
+    this._matches = null;
+    delete this._canvas.dataset.focused;
+    if (query) {
+      this._matches = new Set(
+        this._graph.filterNodes((key, attributes) => {
+          const title = (attributes.node as IGraphNode).title.toLowerCase();
+          return key.toLowerCase().includes(query) || title.includes(query);
+        })
+      );
+    }
+    const renderer = this._renderer;
+    if (renderer === null) {
+      return;
+    }
+    renderer.refresh();
+    const first = this._matches ? [...this._matches].sort()[0] : undefined;
+    if (first !== undefined) {
+      const display = renderer.getNodeDisplayData(first);
+      if (display) {
+        void renderer
+          .getCamera()
+          .animate(
+            { x: display.x, y: display.y, ratio: 0.5 },
+            { duration: 300 }
+          )
+          .then(() => {
+            this._canvas.dataset.focused = first;
+          });
+      }
+    }
+  }
+
+  private _graph = new Graph({ type: 'directed' });
+  private _renderer: Sigma | null = null;
+  private _fa2: FA2Layout | null = null;
+  private _matches: Set<string> | null = null;
+  private _scopeSelect = document.createElement('select');
+  private _search = document.createElement('input');
+  private _info = document.createElement('span');
+  private _canvas = document.createElement('div');
+  private _tooltip = document.createElement('div');
+}

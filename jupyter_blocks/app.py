@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_events import EventLogger
@@ -18,6 +18,7 @@ from traitlets import Bool, Float, Int, TraitError, Type, Unicode, validate
 from .handlers import route_table
 from .indexer import TreeRules
 from .persist import IdKeeper
+from .renames import Renames
 from .service import BlocksService
 from .store import BlockStore, SQLiteStore
 
@@ -40,6 +41,8 @@ class BlocksExtension(ExtensionApp):
     # Other extensions (JupyterLab itself) must keep loading when ours is the entry point.
     load_other_extensions = True
     _starting: asyncio.Task[None] | None = None
+    # Links being rewritten after renames (kept so that the tasks are not collected).
+    _follows: ClassVar[set[asyncio.Task[None]]] = set()
 
     db_path = Unicode(
         "",
@@ -65,6 +68,13 @@ class BlocksExtension(ExtensionApp):
         config=True,
         help="""Notebooks larger than this many bytes are not indexed (they are listed
         as skipped, with the reason, in the status endpoint).""",
+    )
+    follow_renames = Bool(
+        True,
+        config=True,
+        help="""When a notebook or folder is renamed or moved through Jupyter, rewrite
+        the [[links]] to it in other notebooks (closed ones, unchanged since indexed,
+        through the ContentsManager; open clean ones are reloaded by the frontend).""",
     )
     watch_files = Bool(
         True,
@@ -182,6 +192,32 @@ class BlocksExtension(ExtensionApp):
 
     async def _on_contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
         self.service.on_contents_event(data)
+        source, path = data.get("source_path"), data.get("path")
+        renamed = data.get("action") == "rename" and self.follow_renames
+        if renamed and isinstance(source, str) and isinstance(path, str) and source != path:
+            task = asyncio.get_running_loop().create_task(self._follow(source, path))
+            self._follows.add(task)
+            task.add_done_callback(self._follows.discard)
+
+    async def _follow(self, old: str, new: str) -> None:
+        """Rewrite the links to a moved notebook, and tell the frontends."""
+        keeper: IdKeeper = self.settings["jupyter_blocks_ids"]
+        try:
+            result = await Renames(self.service, keeper).follow_move(old, new, [])
+        except Exception:  # the rename itself is done; a link left is what check shows
+            self.log.exception("jupyter-blocks could not update links to %s", new)
+            return
+        if result["written"] or result["refused"]:
+            self._emit(
+                {
+                    "action": "links-moved",
+                    "from": old.strip("/"),
+                    "to": new.strip("/"),
+                    "paths": [w["path"] for w in result["written"]],
+                    "count": sum(len(w["cells"]) for w in result["written"]),
+                    "refused": [r["path"] for r in result["refused"]],
+                }
+            )
 
     def _emit(self, data: dict[str, Any]) -> None:
         self.events.emit(schema_id=BLOCKS_EVENT, data=data)

@@ -262,6 +262,8 @@ def _write_errors() -> Iterator[None]:
 
 def route_table() -> list[tuple[str, type[BlocksHandler]]]:
     """Every route of the extension (the authorization tests walk this list)."""
+    from .reuse.handlers import routes as reuse_routes  # it builds on BlocksHandler
+
     return [
         (f"{API_PREFIX}/version", VersionHandler),
         (f"{API_PREFIX}/status", StatusHandler),
@@ -274,4 +276,5 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/notebook-link", NotebookLinkHandler),
         (f"{API_PREFIX}/ensure-id", EnsureIdHandler),
         (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
+        *reuse_routes(API_PREFIX, ID_PATTERN),
     ]

@@ -27,6 +27,8 @@ REQUESTS = {
     "notebook-link": ("GET", ["notebook-link"], {"target": "report.ipynb"}, None),
     "ensure-id": ("POST", ["ensure-id"], None, {"path": "data/sales.ipynb", "index": 0}),
     "reassign-ids": ("POST", ["reassign-ids"], None, {"path": "data/sales.ipynb"}),
+    "recipe/(?P<block_id>[^/]+)": ("GET", ["recipe", "sales-plot"], None, None),
+    "recipe": ("GET", ["recipe"], {"path": "data/sales.ipynb", "index": "3"}, None),
 }
 WRITES = {"ensure-id", "reassign-ids"}
 

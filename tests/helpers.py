@@ -211,6 +211,7 @@ def jupyter_server(
             response.read()
 
     get.process = proc  # type: ignore[attr-defined]
+    get.port = port  # type: ignore[attr-defined]
     get.save = save  # type: ignore[attr-defined]
     try:
         deadline = time.monotonic() + 120

@@ -154,7 +154,9 @@ def connected_kernel(connection_file: Path) -> Iterator[Kernel]:
     """A client of a kernel some server started (from its connection file)."""
     client = BlockingKernelClient(connection_file=str(connection_file))
     client.load_connection_file()
-    client.start_channels()
+    # No heartbeat: without one, "alive" means "answers", which wait_for_ready checks;
+    # with one, a kernel still importing is taken for dead before its first beat.
+    client.start_channels(hb=False)
     try:
         client.wait_for_ready(timeout=60)
         yield Kernel(client)

@@ -16,8 +16,9 @@ Rules (the README's "Reuse a block in your kernel" says the same to users):
 - A name read at the top level of a recipe cell that nothing above defines, no
   override gives and Python or IPython do not provide is **missing**.
 
-Only cells whose text contains a name are parsed when looking for that name's definer,
-so a long notebook costs little more than the cells of the recipe.
+Looking for a name's definer skips the cells whose text does not contain the name, and
+only visits the statements of the others (``deps.binds``); the recipe's own cells are
+analysed in full.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from .deps import PROVIDED, CellDeps, analyze, may_define
+from .deps import PROVIDED, CellDeps, analyze, binds, may_define
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +159,12 @@ class _Finder:
             source = self.cells[position].source
             if not may_define(source, name):
                 continue
-            deps = self.deps(position)
-            if deps.error is not None and name in source:
+            bound = binds(source)
+            if bound.error is not None and name in source:
                 self.unparsed.setdefault(name, []).append(position)
-            if name in deps.defines:
+            if name in bound.defines:
                 found.append(position)
                 break
-            if deps.unknown:
+            if bound.unknown:
                 found.append(position)
         return found

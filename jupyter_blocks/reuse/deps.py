@@ -33,6 +33,7 @@ import ast
 import builtins
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .scan import Scan
 
@@ -107,6 +108,35 @@ def _analyze(source: str) -> CellDeps:
         ipython=ipython,
         code=code,
     )
+
+
+class Binds(NamedTuple):
+    """What a cell defines, without what it reads (``CellDeps`` fields of that name)."""
+
+    defines: frozenset[str]
+    unknown: bool
+    error: str | None
+
+
+@lru_cache(maxsize=16384)
+def binds(source: str) -> Binds:
+    """The names a cell defines, found by visiting its statements only: what the search
+    for a name's definer needs to know of the many cells it passes (cached)."""
+    if ":=" not in source:  # a walrus binds from inside an expression: see all of it
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None  # IPython syntax, or an error: the full analysis knows
+        if tree is not None:
+            scan = Scan(defines_only=True)
+            try:
+                scan.visit(tree)
+            except RecursionError:
+                pass
+            else:
+                return Binds(frozenset(scan.defines), scan.unknown, None)
+    deps = analyze(source)
+    return Binds(deps.defines, deps.unknown, deps.error)
 
 
 def _syntax_message(error: Exception) -> str:

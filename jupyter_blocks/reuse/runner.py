@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .closure import Cell
-from .deps import CellDeps, parse
+from .deps import CellDeps
 from .errors import CellFailed, UseError
 
 
@@ -110,7 +110,7 @@ def _run_cell(
     __tracebackhide__ = True
     filename = cell_filename(path, cell)
     try:
-        body, last = _compile(cell, filename, keep_value=target)
+        body, last = _compile(deps, filename, keep_value=target)
     except SyntaxError as error:
         hint = " (top-level await cannot run in use())" if "await" in str(error.msg) else ""
         raise CellFailed(
@@ -128,8 +128,9 @@ def _run_cell(
     return value
 
 
-def _compile(cell: Cell, filename: str, keep_value: bool) -> tuple[types.CodeType, Any]:
-    tree, code, _ = parse(cell.source)
+def _compile(deps: CellDeps, filename: str, keep_value: bool) -> tuple[types.CodeType, Any]:
+    code = deps.code  # the source after IPython's transformations, done once
+    tree = ast.parse(code)
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     last = None
     final = tree.body[-1] if tree.body else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .magics import (
     PYTHON_MAGICS,
@@ -24,10 +25,21 @@ class _Scope:
     declared_global: set[str] = field(default_factory=set)
 
 
-class Scan(ast.NodeVisitor):
-    """One pass over a cell's tree, in execution order at the top level."""
+_LEAVES = (ast.expr_context, ast.Constant, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+_DISPATCH: dict[type, Any] = {}
 
-    def __init__(self) -> None:
+
+class Scan(ast.NodeVisitor):
+    """One pass over a cell's tree, in execution order at the top level.
+
+    With ``defines_only``, expressions are not visited: only what statements bind is
+    found (``defines``, ``unknown``), at a fraction of the cost. It is exact for code
+    without a walrus (``:=``, which binds from inside an expression) and without
+    IPython's calls; the caller checks that.
+    """
+
+    def __init__(self, defines_only: bool = False) -> None:
+        self.defines_only = defines_only
         self.scopes: list[_Scope] = []
         self.bound: set[str] = set()  # bound so far at the top level
         self.defines: set[str] = set()
@@ -37,6 +49,26 @@ class Scan(ast.NodeVisitor):
         self.deferred: set[str] = set()
         self.unknown = False
         self.future_annotations = False
+
+    # -- dispatch (NodeVisitor's, cached per node type: this runs for every node) ----
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, _LEAVES) or (self.defines_only and isinstance(node, ast.expr)):
+            return
+        kind = type(node)
+        method = _DISPATCH.get(kind)
+        if method is None:
+            method = _DISPATCH[kind] = getattr(Scan, f"visit_{kind.__name__}", Scan.generic_visit)
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     # -- names ---------------------------------------------------------------------
     def load(self, name: str) -> None:

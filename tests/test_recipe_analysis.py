@@ -32,7 +32,8 @@ CASES = [
     ("try:\n    pass\nexcept E as e:\n    msg = str(e)", {"e", "msg"}, {"E", "str"}, set()),
     # A function: decorators, defaults and annotations run now, its body later
     (
-        "@deco\ndef f(p=q, *, r: T = s) -> R:\n    return helper(z) + p\n\ndef helper(z):\n    return z",
+        "@deco\ndef f(p=q, *, r: T = s) -> R:\n    return helper(z) + p\n\n"
+        "def helper(z):\n    return z",
         {"f", "helper"},
         {"deco", "q", "T", "s", "R"},
         {"z"},
@@ -50,7 +51,8 @@ CASES = [
     ("df['y'] = df.x * 2\nobj.attr = 3", {"df", "obj"}, {"df", "obj"}, set()),
     ("del d[k]\ndel gone", {"d", "gone"}, {"d", "k", "gone"}, set()),
     (
-        "match cmd:\n    case Point(x=px):\n        r = px\n    case [first, *rest]:\n        r = first",
+        "match cmd:\n    case Point(x=px):\n        r = px\n"
+        "    case [first, *rest]:\n        r = first",
         {"px", "r", "first", "rest"},
         {"cmd", "Point"},
         set(),

@@ -83,24 +83,13 @@ def read_source_notebook(
 
 
 def _load(data: bytes, path: str) -> dict[str, Any]:
-    """nbformat 4 JSON with every source joined (the one notebook reader of the project
-    once it lands; nbformat 3 converted with nbformat itself)."""
-    from ..notebook import Skip, load_json
+    """The project's one notebook reader (nbformat's joining rules, v3 converted)."""
+    from ..notebook import Skip, load_notebook
 
     try:
-        nb = load_json(data)
+        return load_notebook(data)
     except Skip as skip:
         raise UseError(f"{path} cannot be read as a notebook: {skip}") from None
-    if nb.get("nbformat") == 3:
-        import nbformat
-
-        try:
-            nb = dict(nbformat.reads(data.decode("utf-8", "replace"), as_version=4))
-        except Exception as error:
-            raise UseError(f"{path} (nbformat 3) could not be converted: {error}") from None
-        for cell in nb.get("cells", []):
-            cell.pop("id", None)  # nbformat invents ids the file does not have
-    return nb
 
 
 def _source(cell: dict[str, Any]) -> str:

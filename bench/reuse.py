@@ -227,14 +227,44 @@ def p7_rows(work: Path, notebooks: int, repeat: int, targets: int, server: Any =
         IPYTHONDIR=str(work / "ipython"),
         MPLBACKEND="Agg",
     )
+    rows = [planning_row(root, names)]
     local = measure(root, names, repeat, targets, env)
-    rows = _rows(local, f"{len(names)} notebooks of {CELLS} cells", "index read directly")
+    rows += _rows(local, f"{len(names)} notebooks of {CELLS} cells", "index read directly")
     if server is not None:
         with server(root) as (url, token):
             remote_env = {**env, "JUPYTER_BLOCKS_URL": url, "JUPYTER_BLOCKS_TOKEN": token}
             remote = measure(root, names, repeat, targets, remote_env)
         rows += _rows(remote, f"{len(names)} notebooks of {CELLS} cells", "through the server")
     return rows
+
+
+def planning_row(root: Path, names: list[str]) -> Row:
+    """Analysis and closure alone, cold, for every code cell as the target (whether its
+    code can run here or not): the part of use() that grows with the notebook."""
+    from jupyter_blocks.reuse import deps
+    from jupyter_blocks.reuse.closure import Cell, plan
+
+    deps.parse("%time x = 1")  # IPython's transformer, built once per process
+    times = []
+    for name in names:
+        nb = json.loads((root / name).read_text())
+        code = [
+            Cell(i, c["id"], "".join(c["source"]))
+            for i, c in enumerate(nb["cells"])
+            if c["cell_type"] == "code"
+        ]
+        for end in range(1, len(code) + 1):
+            deps._analyze.cache_clear()
+            deps.binds.cache_clear()
+            times.append(_timed(lambda cells=code[:end]: plan(cells)))
+    return (
+        f"P7 analysis and closure alone, cold, every code cell as the target "
+        f"({len(times)} targets, {len(names)} notebooks of {CELLS} cells)",
+        f"p50 {_ms(statistics.median(times))}, p95 {_ms(_p(times, 95))}, max {_ms(max(times))}",
+        "",
+        "",
+        "",
+    )
 
 
 def _rows(results: list[dict[str, Any]], corpus: str, how: str) -> list[Row]:

@@ -5,6 +5,7 @@ import {
   markdown,
   notebook,
   openRendered,
+  screenshotPath,
   upload
 } from './helpers';
 
@@ -85,6 +86,20 @@ test.describe('reusing a block in the kernel', () => {
     await expect
       .poll(async () => image.getAttribute('src'))
       .not.toEqual(before);
+
+    // The README's picture: the embed, and the cell that reused it on other data
+    await embed.evaluate(node => node.scrollIntoView({ block: 'start' }));
+    const top = (await embed.boundingBox())!;
+    const bottom = (await inserted.boundingBox())!;
+    await page.screenshot({
+      path: screenshotPath('reuse.png'),
+      clip: {
+        x: top.x,
+        y: top.y,
+        width: Math.max(top.width, bottom.width),
+        height: Math.min(bottom.y + bottom.height - top.y, 900)
+      }
+    });
   });
 
   test('Show recipe lists the cells use() runs, each opening its cell', async ({

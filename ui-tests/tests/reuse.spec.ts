@@ -25,12 +25,13 @@ test.describe('reusing a block in the kernel', () => {
     page,
     tmpPath
   }) => {
+    await page.setViewportSize({ width: 1280, height: 1100 });
     const path = `${tmpPath}/reuse.ipynb`;
     await upload(
       page,
       path,
       notebook([
-        markdown('reuse-host', 'The chart: {{embed ((sales-plot))}}'),
+        markdown('reuse-host', 'The chart: {{embed ((sales-plot)) outputs}}'),
         markdown('reuse-after', 'The end.')
       ])
     );
@@ -88,16 +89,18 @@ test.describe('reusing a block in the kernel', () => {
       .not.toEqual(before);
 
     // The README's picture: the embed, and the cell that reused it on other data
-    await embed.evaluate(node => node.scrollIntoView({ block: 'start' }));
-    const top = (await embed.boundingBox())!;
+    await cells
+      .nth(0)
+      .evaluate(node => node.scrollIntoView({ block: 'start' }));
+    const top = (await cells.nth(0).boundingBox())!;
     const bottom = (await inserted.boundingBox())!;
     await page.screenshot({
       path: screenshotPath('reuse.png'),
       clip: {
-        x: top.x,
+        x: Math.min(top.x, bottom.x),
         y: top.y,
         width: Math.max(top.width, bottom.width),
-        height: Math.min(bottom.y + bottom.height - top.y, 900)
+        height: Math.min(bottom.y + bottom.height - top.y, 1000)
       }
     });
   });

@@ -51,7 +51,8 @@ async def test_every_cell_of_every_notebook_is_a_block(fixtures_root, blocks):
 async def test_every_cell_of_every_pdsh_notebook_is_a_block(pdsh_root, blocks):
     # Given the 67 real notebooks and the demo under the root
     status = await blocks.ready()
-    assert status["notebooks"] == len(list(pdsh_root.rglob("*.ipynb"))) == 67 + 4
+    demo = len(list(DEMO.rglob("*.ipynb")))
+    assert status["notebooks"] == len(list(pdsh_root.rglob("*.ipynb"))) == 67 + demo
     assert status["blocks"] == cells_under(pdsh_root)
     assert status["skipped"] == []
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import DEMO, TOKEN, jupyter_server
+from helpers import TOKEN, copy_demo, jupyter_server
 from kernels import connected_kernel, wait_for, write_notebook
 from test_security import TRAVERSALS
 
@@ -19,7 +18,7 @@ from jupyter_blocks.reuse import env
 
 @pytest.fixture
 def demo_root(jp_root_dir: Path) -> Path:
-    shutil.copytree(DEMO, jp_root_dir, dirs_exist_ok=True)
+    copy_demo(jp_root_dir)
     write_notebook(
         jp_root_dir / "old.ipynb",
         [("code", "base = 7", None), ("code", "answer = base * 6\nanswer", None)],
@@ -122,7 +121,7 @@ async def test_the_server_tells_its_kernels_where_the_blocks_are(demo_root, bloc
 def test_a_kernel_started_by_the_server_finds_blocks_by_itself(tmp_path: Path):
     # Given a real server on the demo, and a kernel it started (as JupyterLab does)
     root, home = tmp_path / "root", tmp_path / "home"
-    shutil.copytree(DEMO, root)
+    copy_demo(root)
     with jupyter_server(root, home, tmp_path / "index.sqlite") as get:
         request = urllib.request.Request(
             f"http://127.0.0.1:{get.port}/api/kernels",

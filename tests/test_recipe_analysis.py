@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import PDSH
+from helpers import PDSH, needs_shared
 
 from jupyter_blocks.reuse.closure import Cell, plan
 from jupyter_blocks.reuse.deps import analyze, binds
@@ -154,6 +154,7 @@ def test_an_unrelated_cell_that_does_not_parse_is_left_out():
     assert ran("x = 1", "this is not python", "x") == [0, 2]
 
 
+@needs_shared
 def test_every_cell_of_the_real_corpus_can_be_planned():
     # The upstream closure of every code cell of every pdsh notebook: no crash, the
     # target last, steps in notebook order.
@@ -173,6 +174,7 @@ def test_every_cell_of_the_real_corpus_can_be_planned():
     assert count > 1000
 
 
+@needs_shared
 def test_the_quick_search_for_definers_agrees_with_the_full_analysis():
     # binds() visits statements only; it must find exactly what analyze() finds
     checked = 0

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import copy_demo
+from helpers import DEMO, copy_demo
 from tornado.httpclient import HTTPClientError
 
 from jupyter_blocks.handlers import route_table

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import copy_demo
+from helpers import DEMO, copy_demo
 
 
 @pytest.fixture

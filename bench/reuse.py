@@ -42,7 +42,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-PDSH = REPO.parent / "shared" / "corpus" / "pdsh"
+# The corpus beside the repository (or where JUPYTER_BLOCKS_SHARED says), as for `bench`.
+SHARED = Path(os.environ.get("JUPYTER_BLOCKS_SHARED", REPO.parent / "shared"))
+PDSH = SHARED / "corpus" / "pdsh"
 CELLS = 200
 SLOWEST = 1.0  # seconds: targets whose recipe runs longer are left out
 Row = tuple[str, str, str, str, str]

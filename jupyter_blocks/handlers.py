@@ -347,6 +347,8 @@ def _write_errors() -> Iterator[None]:
 
 def route_table() -> list[tuple[str, type[BlocksHandler]]]:
     """Every route of the extension (the authorization tests walk this list)."""
+    from .reuse.handlers import routes as reuse_routes  # it builds on BlocksHandler
+
     return [
         (f"{API_PREFIX}/version", VersionHandler),
         (f"{API_PREFIX}/status", StatusHandler),
@@ -361,4 +363,5 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
         (f"{API_PREFIX}/label", LabelHandler),
         (f"{API_PREFIX}/rename-label", RenameLabelHandler),
+        *reuse_routes(API_PREFIX, ID_PATTERN),
     ]

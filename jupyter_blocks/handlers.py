@@ -23,6 +23,7 @@ from .ids import IdError
 from .linking import NotebookWriter
 from .persist import BadRequest, Conflict, NotFound, Refused
 from .refs import is_target
+from .renames import Renames
 from .service import BlocksService, IndexUnavailable
 from .views import search_hit_json
 
@@ -51,6 +52,10 @@ class BlocksHandler(APIHandler):
     def ids(self) -> NotebookWriter:
         keeper: NotebookWriter = self.settings["jupyter_blocks_ids"]
         return keeper
+
+    @property
+    def renames(self) -> Renames:
+        return Renames(self.blocks, self.ids)
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object, or 400 (413 when too large) saying why. orjson
@@ -241,83 +246,6 @@ class NotebookLinkHandler(BlocksHandler):
         self.finish({"target": target, "path": path})
 
 
-class UnlinkedHandler(BlocksHandler):
-    """``GET /api/blocks/unlinked?path=<notebook>`` or ``?id=<block id or label>``:
-    cells elsewhere that name the notebook (its title, its file name without
-    ``.ipynb``) or the block (its label) in prose without linking it (``mentions.py``).
-    ``complete`` is False when a common name matched more than the time budget reads."""
-
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        path = self.get_query_argument("path", "") or None
-        target = self.get_query_argument("id", "") or None
-        if (path is None) == (target is None):
-            raise web.HTTPError(400, "Give one of ?path=<notebook path> or ?id=<block id>.")
-        if target is not None:
-            self.checked_id(target)
-        found = await self.blocks.unlinked(path, target)
-        if found is None:
-            what = f"indexed notebook at {path[:200]}" if path else f"block {target}"
-            raise web.HTTPError(404, f"No {what}: check it, or the skipped files in status.")
-        self.finish(found)
-
-
-class GraphHandler(BlocksHandler):
-    """``GET /api/blocks/graph`` (``?path=<notebook>&depth=1|2``): notebooks and the
-    links between them, whole or around one notebook (``connections.notebook_graph``)."""
-
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        path = self.get_query_argument("path", "") or None
-        depth = self.get_query_argument("depth", "1")
-        if depth not in ("1", "2"):
-            raise web.HTTPError(400, "depth must be 1 or 2.")
-        graph = await self.blocks.graph(path, int(depth))
-        if graph is None:
-            raise web.HTTPError(404, f"No indexed notebook at {(path or '')[:200]}.")
-        self.finish(graph)
-
-
-class LinkMentionHandler(BlocksHandler):
-    """``POST /api/blocks/link-mention`` with ``{"path", "index", "digest", "start",
-    "end", "match", "link"}`` (and optionally ``"id"``), as an unlinked reference gives
-    them: turns that mention into ``link`` in a closed notebook, through the
-    ContentsManager; 409 when the cell changed since it was read."""
-
-    @web.authenticated
-    @authorized
-    async def post(self) -> None:
-        body = self.json_body()
-        texts = [body.get(k) for k in ("path", "digest", "match", "link")]
-        numbers = [body.get(k) for k in ("index", "start", "end")]
-        cell_id = body.get("id")
-        if (
-            not all(isinstance(t, str) for t in texts)
-            or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers)
-            or not (cell_id is None or isinstance(cell_id, str))
-        ):
-            raise web.HTTPError(
-                400,
-                'Send {"path", "index", "digest", "start", "end", "match", "link"} '
-                "as an entry of /api/blocks/unlinked gives them.",
-            )
-        with _write_errors():
-            self.finish(
-                await self.ids.link_mention(
-                    body["path"],
-                    body["index"],
-                    body["digest"],
-                    body["start"],
-                    body["end"],
-                    body["match"],
-                    body["link"],
-                    cell_id,
-                )
-            )
-
-
 class EnsureIdHandler(BlocksHandler):
     """``POST /api/blocks/ensure-id`` with ``{"path", "index"}``: the cell's id, written
     into the notebook first when it has none (so that a reference never dangles).
@@ -358,6 +286,52 @@ class ReassignIdsHandler(BlocksHandler):
             self.finish(await self.ids.reassign_ids(path))
 
 
+class LabelHandler(BlocksHandler):
+    """``POST /api/blocks/label`` with ``{"cell_type", "source", "label", "id"}``: the
+    cell's source with the label set in its own form (``#| label:`` for code, a MyST
+    ``(label)=`` line for markdown), for the client to put in its open model; 409 when
+    another block holds that label or id. Nothing is written."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        cell_type, source, label = body.get("cell_type"), body.get("source"), body.get("label")
+        own = body.get("id")
+        if (
+            not isinstance(cell_type, str)
+            or not isinstance(source, str)
+            or not isinstance(label, str)
+            or not (own is None or isinstance(own, str))
+        ):
+            raise web.HTTPError(
+                400, 'Send {"cell_type", "source", "label"} (strings) and the cell\'s "id".'
+            )
+        with _write_errors():
+            new = await self.renames.label(cell_type, source, label, own)
+        self.finish({"label": label, "source": new})
+
+
+class RenameLabelHandler(BlocksHandler):
+    """``POST /api/blocks/rename-label`` with ``{"label", "new", "open": [paths]}``:
+    the label renamed where it is declared and in every reference to it. Notebooks in
+    ``open`` are left to the client (``edits``); the others are written, or refused
+    when they changed since indexed (``refused``). See ``renames.py``."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        label, new, opened = body.get("label"), body.get("new"), body.get("open", [])
+        if not isinstance(label, str) or not isinstance(new, str):
+            raise web.HTTPError(400, 'Send {"label": "<old>", "new": "<new label>"}.')
+        if not isinstance(opened, list) or not all(isinstance(p, str) for p in opened):
+            raise web.HTTPError(400, "open must be a list of notebook paths.")
+        with _write_errors():
+            result = await self.renames.rename_label(label, new, opened)
+        self.finish({"label": label, "new": new, **result})
+
+
 @contextlib.contextmanager
 def _write_errors() -> Iterator[None]:
     try:
@@ -374,6 +348,9 @@ def _write_errors() -> Iterator[None]:
 
 def route_table() -> list[tuple[str, type[BlocksHandler]]]:
     """Every route of the extension (the authorization tests walk this list)."""
+    from .connection_handlers import GraphHandler, LinkMentionHandler, UnlinkedHandler
+    from .reuse.handlers import routes as reuse_routes  # it builds on BlocksHandler
+
     return [
         (f"{API_PREFIX}/version", VersionHandler),
         (f"{API_PREFIX}/status", StatusHandler),
@@ -389,4 +366,7 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/link-mention", LinkMentionHandler),
         (f"{API_PREFIX}/ensure-id", EnsureIdHandler),
         (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
+        (f"{API_PREFIX}/label", LabelHandler),
+        (f"{API_PREFIX}/rename-label", RenameLabelHandler),
+        *reuse_routes(API_PREFIX, ID_PATTERN),
     ]

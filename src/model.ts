@@ -9,6 +9,7 @@ import {
   IBlocksModel,
   IEnsureIdOptions,
   IGraph,
+  IRecipe,
   ISearchHit,
   IServerCheck,
   IStatus,
@@ -187,6 +188,10 @@ export class BlocksModel implements IBlocksModel {
     );
     const query = params.toString();
     return requestAPI<IGraph>(query ? `graph?${query}` : 'graph');
+  }
+
+  recipe(id: string): Promise<IRecipe> {
+    return requestAPI<IRecipe>(`recipe/${encodeURIComponent(id)}`);
   }
 
   /**

@@ -3,6 +3,7 @@ action on one, and the graph of notebooks (``connections.py``, ``linking.py``)."
 
 from __future__ import annotations
 
+import orjson
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -45,7 +46,9 @@ class GraphHandler(BlocksHandler):
         graph = await self.blocks.graph(path, int(depth))
         if graph is None:
             raise web.HTTPError(404, f"No indexed notebook at {(path or '')[:200]}.")
-        self.finish(graph)
+        # Thousands of nodes: orjson writes them several times faster than json.
+        self.set_header("Content-Type", "application/json")
+        self.finish(orjson.dumps(graph))
 
 
 class LinkMentionHandler(BlocksHandler):

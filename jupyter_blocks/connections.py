@@ -1,8 +1,8 @@
-"""Connections between notebooks, as the REST API serves them: unlinked references (a
-notebook or block named in prose elsewhere, without a link: ``mentions.py``) and the
-graph of notebooks and the links between them.
+"""Unlinked references, as the REST API serves them: a notebook or block named in prose
+elsewhere, without a link (``mentions.py``). The graph of notebooks is in
+``notebook_graph.py``.
 
-Both run in a reader thread (``StoreGuard.read``) on the store's reads, and serve only
+They run in a reader thread (``StoreGuard.read``) on the store's reads, and serve only
 what the server would: nothing from a hidden file (``TreeRules.hidden``: hidden names,
 ``ContentsManager.hide_globs``).
 """
@@ -12,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections import defaultdict
 from typing import Any
 
 from .indexer import TreeRules
 from .mentions import find_mentions
 from .store import Block, BlockStore
-from .store.base import path_key
 
 # Candidate cells read from the full-text index per name, and entries served.
 MAX_CANDIDATES = 500
@@ -90,17 +88,18 @@ def _unlinked(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Mentions of ``names`` in other cells, in order of path, cell and place. The
     full-text index gives candidates within ``budget_ms``; confirming them with the
-    markdown parse gets as long again; past either, the list is cut (flag False)."""
+    markdown parse ends ``2 * budget_ms`` after the start (as a search takes at most
+    about twice its budget); past either, the list is cut (flag False)."""
     complete = True
     candidates: dict[tuple[str, int], Block] = {}
-    end = time.monotonic() + budget_ms / 1000
+    start = time.monotonic()
     for name in names:
-        left = max(1, int((end - time.monotonic()) * 1000))
+        left = max(1, int((start + budget_ms / 1000 - time.monotonic()) * 1000))
         blocks, whole = store.blocks_mentioning(name, exclude_path, MAX_CANDIDATES, left)
         complete = complete and whole
         for block in blocks:
             candidates.setdefault((block.path, block.index), block)
-    end = time.monotonic() + budget_ms / 1000
+    end = start + 2 * budget_ms / 1000
     found: list[dict[str, Any]] = []
     for key in sorted(candidates):
         if key == exclude_cell or rules.hidden(key[0]):
@@ -132,66 +131,3 @@ def _snippet(source: str, start: int, end: int) -> str:
     begin = max(0, start - (SNIPPET_CHARS - (end - start)) // 2)
     text = re.sub(r"\s+", " ", source[begin : begin + SNIPPET_CHARS]).strip()
     return ("…" if begin else "") + text + ("…" if begin + SNIPPET_CHARS < len(source) else "")
-
-
-def notebook_graph(
-    store: BlockStore, rules: TreeRules, path: str | None = None, depth: int = 1
-) -> dict[str, Any] | None:
-    """The graph of notebooks: ``{"nodes": [{"id": path, "title", "blocks",
-    "backlinks"}], "edges": [{"source", "target", "weight", "kinds"}]}``. An edge
-    counts the references, embeds and ``[[links]]`` written in ``source``'s cells to
-    ``target`` (``weight``) and says which kinds they are; a notebook's ``backlinks``
-    is the weight of every edge into it. With ``path``: only the notebooks within
-    ``depth`` links of it (either way), or None when the index does not hold it."""
-    nodes = {n.path: n for n in store.notebook_nodes() if not rules.hidden(n.path)}
-    by_key = {path_key(p): p for p in nodes}
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for key, real in by_key.items():
-        by_name[key.rsplit("/", 1)[-1]].append(real)
-    edges: dict[tuple[str, str], tuple[int, set[str]]] = {}
-    for edge in store.notebook_edges():
-        target: str | None = edge.target
-        if edge.kind == "notebook":
-            target = by_key.get(edge.target)
-            if target is None and "/" not in edge.target:
-                named = by_name.get(edge.target, [])
-                target = named[0] if len(named) == 1 else None
-        if target is None or target == edge.source or edge.source not in nodes:
-            continue
-        if target not in nodes:
-            continue
-        weight, kinds = edges.get((edge.source, target), (0, set()))
-        edges[(edge.source, target)] = (weight + edge.count, kinds | {edge.kind})
-    backlinks: dict[str, int] = defaultdict(int)
-    for (_, into), (weight, _) in edges.items():
-        backlinks[into] += weight
-    shown = set(nodes)
-    if path is not None:
-        centre = store.real_path(path)
-        if centre is None or centre not in nodes:
-            return None
-        shown = _around(centre, depth, list(edges))
-    return {
-        "nodes": [
-            {"id": p, "title": nodes[p].title, "blocks": nodes[p].blocks, "backlinks": backlinks[p]}
-            for p in sorted(shown)
-        ],
-        "edges": [
-            {"source": s, "target": t, "weight": w, "kinds": sorted(k)}
-            for (s, t), (w, k) in sorted(edges.items())
-            if s in shown and t in shown
-        ],
-    }
-
-
-def _around(start: str, depth: int, edges: list[tuple[str, str]]) -> set[str]:
-    """The notebooks within ``depth`` edges of ``start``, edges taken either way."""
-    near: dict[str, set[str]] = defaultdict(set)
-    for source, target in edges:
-        near[source].add(target)
-        near[target].add(source)
-    shown, ring = {start}, {start}
-    for _ in range(depth):
-        ring = {n for p in ring for n in near[p]} - shown
-        shown |= ring
-    return shown

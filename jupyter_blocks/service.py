@@ -19,10 +19,11 @@ from typing import Any
 from nbformat.sign import NotebookNotary
 
 from .cells import NotebookContent, NotebookReader
-from .connections import notebook_graph, unlinked_of_block, unlinked_of_notebook
+from .connections import unlinked_of_block, unlinked_of_notebook
 from .guard import IndexUnavailable, StoreGuard
 from .indexer import Change, Indexer, TreeRules, storable
 from .notebook import normalize_path
+from .notebook_graph import notebook_graph
 from .refs import find_references, is_target
 from .store import Backlink, Block, BlockStore, Counts, SearchResult, StoreError
 from .store.base import path_key

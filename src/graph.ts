@@ -244,7 +244,7 @@ export class GraphView extends Widget {
   private _draw(data: IGraph): void {
     const old = this._graph;
     const graph = new Graph({ type: 'directed' });
-    const most = Math.max(1, ...data.nodes.map(n => n.backlinks));
+    const most = data.nodes.reduce((m, n) => Math.max(m, n.backlinks), 1);
     for (const node of data.nodes) {
       graph.addNode(node.id, {
         label: node.title || node.id.split('/').pop(),

@@ -59,27 +59,26 @@ def notebook_title(con: sqlite3.Connection, path: str) -> str | None:
 
 def notebook_nodes(con: sqlite3.Connection) -> list[NotebookNode]:
     rows = con.execute(
-        "SELECT f.path, f.title, count(b.rowid) FROM files f"
-        " LEFT JOIN blocks b ON b.path = f.path"
-        " WHERE f.skipped IS NULL GROUP BY f.path ORDER BY f.path"
+        "SELECT f.path, f.title, coalesce(c.n, 0) FROM files f LEFT JOIN"
+        " (SELECT path, count(*) AS n FROM blocks GROUP BY path) c ON c.path = f.path"
+        " WHERE f.skipped IS NULL ORDER BY f.path"
     )
     return [NotebookNode(path, title, blocks) for path, title, blocks in rows]
 
 
 def notebook_edges(con: sqlite3.Connection) -> list[NotebookEdge]:
     """References and embeds counted by the notebooks of their two blocks (a target
-    resolved as an id first, else a label, the block seen first), and ``[[path]]``
-    links counted by source notebook and target as kept."""
+    resolved as an id first, else a label, the block seen first: two index lookups per
+    link), and ``[[path]]`` links counted by source notebook and target as kept."""
     refs = con.execute(
-        "WITH t AS (SELECT DISTINCT target FROM links WHERE kind IN ('ref', 'embed')),"
-        " r AS (SELECT t.target, coalesce("
-        "   (SELECT x.path FROM blocks x WHERE x.id = t.target ORDER BY x.first_seen LIMIT 1),"
-        "   (SELECT x.path FROM blocks x WHERE x.label = t.target"
-        "    ORDER BY x.first_seen LIMIT 1)) AS path FROM t)"
-        " SELECT b.path, r.path, l.kind, count(*) FROM links l"
-        " JOIN blocks b ON b.rowid = l.block JOIN r ON r.target = l.target"
-        " WHERE l.kind IN ('ref', 'embed') AND r.path IS NOT NULL"
-        " GROUP BY b.path, r.path, l.kind"
+        "SELECT b.path, t.path, l.kind, count(*) FROM links l"
+        " JOIN blocks b ON b.rowid = l.block"
+        " JOIN blocks t ON t.rowid = coalesce("
+        "   (SELECT x.rowid FROM blocks x WHERE x.id = l.target"
+        "    ORDER BY x.first_seen LIMIT 1),"
+        "   (SELECT x.rowid FROM blocks x WHERE x.label = l.target"
+        "    ORDER BY x.first_seen LIMIT 1))"
+        " WHERE l.kind IN ('ref', 'embed') GROUP BY b.path, t.path, l.kind"
     ).fetchall()
     notebooks = con.execute(
         "SELECT b.path, l.target, 'notebook', count(*) FROM links l"

@@ -1,4 +1,5 @@
 import { IDocumentManager } from '@jupyterlab/docmanager';
+import { Notification } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
@@ -43,6 +44,12 @@ export async function linkMention(
   cell.sharedModel.updateSource(mention.start, mention.end, link);
   if (!wasDirty) {
     await widget.context.save();
+  } else {
+    // Saving would also write the user's other unsaved changes: theirs to decide.
+    Notification.info(
+      `Linked in ${mention.path}, which has unsaved changes: save it to keep the link.`,
+      { autoClose: 5000 }
+    );
   }
 }
 

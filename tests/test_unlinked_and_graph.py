@@ -109,6 +109,7 @@ async def test_unlinked_asks_for_a_notebook_or_a_block(mentions_root, blocks):
 async def test_the_link_action_writes_the_link_into_a_closed_notebook(mentions_root, blocks):
     # Given an unlinked reference in a notebook that is not open
     await blocks.ready()
+    assert [e["weight"] for e in (await blocks.get("graph"))["edges"]] == [2]
     entry = (await blocks.get("unlinked", path="topics/data-cleaning.ipynb"))["unlinked"][0]
     body = {k: entry[k] for k in ("path", "index", "id", "digest", "start", "end", "match")}
     # When the Link action sends it back
@@ -130,6 +131,8 @@ async def test_the_link_action_writes_the_link_into_a_closed_notebook(mentions_r
         return any(b["id"] == "n-prose" for b in links)
 
     await blocks.until(linked)
+    # and the graph follows: one more link from notes to the notebook
+    assert [e["weight"] for e in (await blocks.get("graph"))["edges"]] == [3]
     again = await blocks.get("unlinked", path="topics/data-cleaning.ipynb")
     assert ("notes.ipynb", 0, TITLE.lower(), TITLE) not in found(again)
     # The same entry again: the cell changed since it was read, nothing is written

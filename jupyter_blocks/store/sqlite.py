@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -71,6 +72,8 @@ class SQLiteStore(BlockStore):
         # by it (another program, another server's checkpoint) gets the file checked.
         self._seen: tuple[int, int] | None = None
         self._next_seen = 0
+        self._shared: dict[str, tuple[object, object]] = {}
+        self._shared_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------
     def open(self) -> None:
@@ -165,6 +168,19 @@ class SQLiteStore(BlockStore):
         value = compute()
         cache[key] = (version, value)
         return value
+
+    def _once_per_change(self, key: str, compute: Callable[[], T]) -> T:
+        """An aggregate costly enough to compute once for every reader thread: kept
+        until the change log moves (every write of any server logs a change), one
+        thread computing while the others wait for it."""
+        seq = self._reader().execute("SELECT max(seq) FROM changes").fetchone()[0]
+        version = (self._identity, seq)
+        with self._shared_lock:
+            hit = self._shared.get(key)
+            if hit is None or hit[0] != version:
+                hit = (version, compute())
+                self._shared[key] = hit
+        return hit[1]  # type: ignore[return-value]
 
     # -- changes other servers wrote ---------------------------------------------------
     @reading
@@ -391,11 +407,11 @@ class SQLiteStore(BlockStore):
 
     @reading
     def notebook_nodes(self) -> list[NotebookNode]:
-        return self._cached("nodes", lambda: sqlite_graph.notebook_nodes(self._reader()))
+        return self._once_per_change("nodes", lambda: sqlite_graph.notebook_nodes(self._reader()))
 
     @reading
     def notebook_edges(self) -> list[NotebookEdge]:
-        return self._cached("edges", lambda: sqlite_graph.notebook_edges(self._reader()))
+        return self._once_per_change("edges", lambda: sqlite_graph.notebook_edges(self._reader()))
 
     @reading
     def label_clashes(self, limit: int) -> list[LabelHolder]:

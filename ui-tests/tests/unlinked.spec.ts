@@ -73,4 +73,59 @@ test.describe('unlinked references', () => {
       `Tonight I read [[${target}]] again.\n\nNot \`${title}\` in code.`
     );
   });
+
+  test('in a notebook that is open, Link edits its model and saves it', async ({
+    page,
+    tmpPath
+  }) => {
+    const u = unique();
+    const target = `${tmpPath}/tides.ipynb`;
+    const log = `${tmpPath}/log.ipynb`;
+    await upload(
+      page,
+      target,
+      notebook([markdown(`tides-${u}`, `# Tide Tables ${u}\n\nHigh and low.`)])
+    );
+    await upload(
+      page,
+      log,
+      notebook([markdown(`log-${u}`, `Checked the tide tables ${u} at dawn.`)])
+    );
+    await indexed(page.request, `log-${u}`);
+    // Given the mentioning notebook open in a tab (no kernel: one would fill in the
+    // notebook's language metadata, leaving it with unsaved changes), and the
+    // mentioned one active
+    await page.evaluate(async path => {
+      await window.jupyterapp.commands.execute('docmanager:open', {
+        path,
+        kernelPreference: { shouldStart: false }
+      });
+    }, log);
+    await expect(
+      page.locator('.lm-TabBar-tab', { hasText: 'log.ipynb' })
+    ).toBeVisible();
+    await openRendered(page, target);
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('jupyter-blocks:show-backlinks')
+    );
+    const panel = page.locator('#jupyter-blocks-backlinks');
+    const unlinked = panel.locator(
+      `.jp-Blocks-notebookUnlinked .jp-Blocks-unlinkedEntry[data-path="${log}"]`
+    );
+    // When Link is clicked
+    await unlinked.getByRole('button', { name: 'Link' }).click();
+    // Then the open notebook holds the link (its model, saved), and it is a backlink
+    await expect(
+      panel.locator(
+        `.jp-Blocks-notebookBacklinks .jp-Blocks-backlinksGroup[data-path="${log}"]`
+      )
+    ).toContainText('at dawn');
+    const saved = await page.request.get(`/api/contents/${log}`);
+    expect((await saved.json()).content.cells[0].source).toBe(
+      `Checked the [[${target}]] at dawn.`
+    );
+    await expect(
+      page.locator('.lm-TabBar-tab', { hasText: 'log.ipynb' })
+    ).not.toHaveClass(/jp-mod-dirty/);
+  });
 });

@@ -187,7 +187,7 @@ def main() -> None:
         for row in server_rows(root, work / "home", args.rounds, common):
             print("| " + " | ".join(row) + " |", flush=True)
         if args.browser:
-            for row in browser_rows(root, work / "lab"):
+            for row in browser_rows(root, work / "home"):  # the same index, warm
                 print("| " + " | ".join(row) + " |", flush=True)
 
 

@@ -308,10 +308,16 @@ export interface IEnsureIdOptions {
  */
 export interface IUnlinked {
   /**
-   * The mentioning cell's id (null when its notebook has no ids), path and index.
+   * The mentioning cell's id (null when its notebook has no ids).
    */
   id: string | null;
+  /**
+   * The mentioning cell's notebook.
+   */
   path: string;
+  /**
+   * The mentioning cell's position in its notebook.
+   */
   index: number;
   /**
    * One line of the cell around the mention.
@@ -325,7 +331,14 @@ export interface IUnlinked {
    * Which name it matched: the notebook's title or file name, or the block's label.
    */
   name: string;
+  /**
+   * Where the mention starts in the cell's source, in Unicode code points (as Python
+   * counts; a JavaScript string counts UTF-16 units: see `unlinked.ts`).
+   */
   start: number;
+  /**
+   * Where the mention ends in the cell's source.
+   */
   end: number;
   /**
    * What the Link action writes in its place (`[[path]]` or `((label))`), or null
@@ -365,9 +378,21 @@ export interface IGraphNode {
  * The references, embeds and `[[links]]` written in `source` to `target`.
  */
 export interface IGraphEdge {
+  /**
+   * The notebook whose cells hold the references.
+   */
   source: string;
+  /**
+   * The notebook they reference (its blocks, or itself).
+   */
   target: string;
+  /**
+   * How many references, embeds and links.
+   */
   weight: number;
+  /**
+   * Which kinds they are.
+   */
   kinds: ('ref' | 'embed' | 'notebook')[];
 }
 
@@ -375,7 +400,13 @@ export interface IGraphEdge {
  * Notebooks and the links between them.
  */
 export interface IGraph {
+  /**
+   * The notebooks, by path.
+   */
   nodes: IGraphNode[];
+  /**
+   * The links between them, by pair of notebooks.
+   */
   edges: IGraphEdge[];
 }
 

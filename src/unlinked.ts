@@ -30,18 +30,20 @@ export async function linkMention(
   }
   const cell = widget.content.model?.cells.get(mention.index);
   const source = cell?.sharedModel.getSource() ?? '';
+  const start = utf16Offset(source, mention.start);
+  const end = utf16Offset(source, mention.end);
   if (
     !cell ||
     cell.type !== 'markdown' ||
     (mention.id !== null && cell.id !== mention.id) ||
-    source.slice(mention.start, mention.end) !== mention.match
+    source.slice(start, end) !== mention.match
   ) {
     throw new Error(
       `Cell ${mention.index + 1} of ${mention.path} changed since it was read: nothing was linked.`
     );
   }
   const wasDirty = widget.context.model.dirty;
-  cell.sharedModel.updateSource(mention.start, mention.end, link);
+  cell.sharedModel.updateSource(start, end, link);
   if (!wasDirty) {
     await widget.context.save();
   } else {
@@ -160,6 +162,23 @@ export function unlinkedSection(
     section.append(row);
   }
   return section;
+}
+
+/**
+ * Where the `codePoints`-th code point of `text` starts, in UTF-16 units (the server
+ * counts code points; an emoji is one code point and two units).
+ */
+export function utf16Offset(text: string, codePoints: number): number {
+  let units = 0;
+  let seen = 0;
+  for (const char of text) {
+    if (seen === codePoints) {
+      break;
+    }
+    units += char.length;
+    seen++;
+  }
+  return units;
 }
 
 function snippet(mention: IUnlinked): HTMLElement {

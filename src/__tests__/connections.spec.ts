@@ -1,6 +1,7 @@
 import { BlocksModel } from '../model';
 import { requestAPI } from '../request';
 import { IUnlinked } from '../tokens';
+import { utf16Offset } from '../unlinked';
 
 jest.mock('../request', () => {
   const actual = jest.requireActual('../request');
@@ -63,5 +64,16 @@ describe('BlocksModel: unlinked references and the graph', () => {
     expect(mockedRequest).toHaveBeenLastCalledWith(
       'graph?path=data%2Fsales.ipynb&depth=2'
     );
+  });
+});
+
+describe('utf16Offset', () => {
+  it('turns the server offsets (code points) into string offsets', () => {
+    const text = '🎉 see Data Cleaning';
+    const start = [...text].indexOf('D');
+    expect(start).toBe(6);
+    const at = utf16Offset(text, start);
+    expect(text.slice(at, utf16Offset(text, start + 13))).toBe('Data Cleaning');
+    expect(utf16Offset('abc', 2)).toBe(2);
   });
 });

@@ -143,7 +143,7 @@ def browser_rows(root: Path, home: Path) -> list[Row]:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(base + "lab?reset")
         page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=120000)
-        page.wait_for_selector("body[data-jp-blocks-server='ok']", timeout=120000)
+        page.wait_for_selector("body[data-jp-blocks-server='ok']", state="attached", timeout=120000)
         drawn, nodes = page.evaluate(DRAW)
         box = page.locator(".jp-Blocks-graphCanvas").bounding_box()
         assert box is not None

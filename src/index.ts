@@ -22,6 +22,7 @@ import { BacklinksModel, BacklinksView } from './backlinks';
 import { BadgeController } from './badges';
 import { GraphModel, GraphView } from './graph';
 import { addCommands, CommandIDs, persistedCellId } from './commands';
+import { addLabelCommands, followLinkMoves } from './labelling';
 import { registerBlockCompletion } from './completion';
 import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
 import { BlocksModel, IBlocksEvent } from './model';
@@ -246,6 +247,8 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ): void => {
     addCommands(app, tracker, model, palette);
+    addLabelCommands(app, tracker, model, palette);
+    followLinkMoves(app, model, tracker);
   }
 };
 

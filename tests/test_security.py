@@ -52,8 +52,9 @@ REQUESTS = {
         {"cell_type": "code", "source": "1", "label": "fig-new", "id": "sales-plot"},
     ),
     "rename-label": ("POST", ["rename-label"], None, {"label": "fig-old", "new": "fig-new"}),
+    "follow-move": ("POST", ["follow-move"], None, {"from": "old.ipynb", "to": "new.ipynb"}),
 }
-WRITES = {"ensure-id", "reassign-ids", "link-mention", "label", "rename-label"}
+WRITES = {"ensure-id", "reassign-ids", "link-mention", "label", "rename-label", "follow-move"}
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import { Token } from '@lumino/coreutils';
 
 import { BacklinksModel, BacklinksView } from './backlinks';
 import { BadgeController } from './badges';
+import { CellNodes } from './cellnodes';
 import { addCommands, CommandIDs, persistedCellId } from './commands';
 import { registerBlockCompletion } from './completion';
 import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
@@ -247,6 +248,20 @@ const movesPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /**
+ * `data-block-id` and `data-block-label` on every cell, for end-to-end tests.
+ */
+const cellNodesPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-blocks:cell-nodes',
+  description:
+    'Puts each cell block id and label on its node (data-block-id, data-block-label).',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker): void => {
+    new CellNodes(tracker);
+  }
+};
+
+/**
  * The icon of the backlinks panel.
  */
 const backlinksIcon = new LabIcon({
@@ -379,6 +394,7 @@ export default [
   renderPlugin,
   commandsPlugin,
   movesPlugin,
+  cellNodesPlugin,
   backlinksPlugin,
   statusPlugin,
   completionPlugin

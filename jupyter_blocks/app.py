@@ -46,8 +46,12 @@ class BlocksExtension(ExtensionApp):
         config=True,
         help="""Path of the SQLite index file. Empty (the default) means one file per
         server root under the Jupyter data directory: jupyter_blocks/index-<hash of the
-        root>.sqlite. The index is a cache: deleting it loses nothing, the next start
-        rebuilds it from the notebooks.""",
+        root>.sqlite, which several servers started on the same root share. The index
+        is a cache: deleting it loses nothing, it is rebuilt from the notebooks (also
+        while the server runs). A damaged index is set aside as
+        <name>.corrupt-<time> and rebuilt; when the file cannot be created or written
+        (a read-only folder, a file where its folder should be), the server keeps
+        serving and /api/blocks answers 503 with the reason until it can.""",
     )
     store_class = Type(
         default_value=SQLiteStore,
@@ -83,6 +87,17 @@ class BlocksExtension(ExtensionApp):
         the same budget again: a search takes at most about twice this.""",
     )
 
+    request_timeout = Float(
+        10.0,
+        config=True,
+        help="""Seconds a request may wait for the block index: a query, or the index
+        catching up after an id was written into a notebook. Past it the request is
+        answered 503 with the reason, so that an index that is locked by another
+        program, on a stalled disk, damaged or unreachable never hangs a request (nor
+        JupyterLab waiting for it). Normal requests take milliseconds; raise it only for
+        an index on a very slow disk or network.""",
+    )
+
     @validate("max_notebook_size", "search_budget_ms")
     def _positive(self, proposal: dict[str, Any]) -> int:
         value: int = proposal["value"]
@@ -90,11 +105,11 @@ class BlocksExtension(ExtensionApp):
             raise TraitError(f"{proposal['trait'].name} must be positive, not {value}")
         return value
 
-    @validate("poll_interval")
-    def _poll_interval_positive(self, proposal: dict[str, Any]) -> float:
+    @validate("poll_interval", "request_timeout")
+    def _seconds_positive(self, proposal: dict[str, Any]) -> float:
         value: float = proposal["value"]
         if value <= 0:
-            raise TraitError(f"poll_interval must be positive, not {value}")
+            raise TraitError(f"{proposal['trait'].name} must be positive, not {value}")
         return value
 
     @property
@@ -135,6 +150,8 @@ class BlocksExtension(ExtensionApp):
             watch=self.watch_files,
             poll_interval=self.poll_interval,
             search_budget_ms=self.search_budget_ms,
+            request_timeout=self.request_timeout,
+            location_hint="c.BlocksExtension.db_path",
             log=self.log,
         )
         self.settings["jupyter_blocks"] = self.service

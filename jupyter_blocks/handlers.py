@@ -10,26 +10,30 @@ reason phrase standard (a path in a status line could break its encoding).
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from . import __version__
 from .ids import IdError
-from .persist import BadRequest, Conflict, IdKeeper
-from .refs import is_block_id
-from .service import BlocksService
-from .views import backlink_json, search_hit_json
+from .persist import BadRequest, Conflict, IdKeeper, NotFound, Refused
+from .refs import is_target
+from .service import BlocksService, IndexUnavailable
+from .views import search_hit_json
 
 API_PREFIX = "/api/blocks"
 ID_PATTERN = r"(?P<block_id>[^/]+)"
 MAX_RESOLVE = 500
 MAX_QUERY_CHARS = 1000
 MAX_SEARCH_LIMIT = 100
+# A request body is a few ids or a notebook's cell ids: anything larger is refused
+# before it is parsed (the server's own max_body_size bounds what is read at all).
+MAX_BODY = 4 * 2**20
+RETRY_AFTER = 5  # seconds a client is told to wait after a 503
 
 
 class BlocksHandler(APIHandler):
@@ -48,13 +52,39 @@ class BlocksHandler(APIHandler):
         return keeper
 
     def json_body(self) -> dict[str, Any]:
+        """The body as a JSON object, or 400 (413 when too large) saying why. orjson
+        refuses nesting deeper than 1024 levels, so no body can exhaust the stack."""
+        raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY:
+            raise web.HTTPError(
+                413, f"The request body is too large: at most {MAX_BODY // 2**20} MiB."
+            )
         try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "The request body is not valid JSON.") from None
+            body = orjson.loads(raw)
+        except (orjson.JSONDecodeError, RecursionError) as error:
+            raise web.HTTPError(400, f"The request body is not valid JSON ({error}).") from None
         if not isinstance(body, dict):
             raise web.HTTPError(400, "The request body must be a JSON object.")
         return body
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        """The index being unavailable is a 503 with its reason, never a 500."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, IndexUnavailable):
+            http = web.HTTPError(503, str(error))
+            kwargs["exc_info"] = (web.HTTPError, http, error.__traceback__)
+            status_code = 503
+        super().send_error(status_code, **kwargs)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 503:
+            self.set_header("Retry-After", str(RETRY_AFTER))
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, IndexUnavailable):
+            return  # an answer, not a crash: written (and logged) as a 503
+        super().log_exception(typ, value, tb)
 
     def notebook_path(self) -> str:
         """The ``path`` query argument, required."""
@@ -65,11 +95,12 @@ class BlocksHandler(APIHandler):
 
     @staticmethod
     def checked_id(block_id: str) -> str:
-        if not is_block_id(block_id):
+        """A block id or label, as ``((...))`` may hold it; 400 otherwise."""
+        if not is_target(block_id):
             raise web.HTTPError(
                 400,
-                f"{block_id[:80]!r} is not a block id: ids are 1 to 64 letters, "
-                "digits, '-' or '_'.",
+                f"{block_id[:80]!r} is not a block id or label: ids are 1 to 64 letters, "
+                "digits, '-' or '_' (labels may also hold '.' and ':').",
             )
         return block_id
 
@@ -157,8 +188,7 @@ class BacklinksHandler(BlocksHandler):
     @authorized
     async def get(self, block_id: str) -> None:
         block_id = self.checked_id(block_id)
-        links = await self.blocks.backlinks(block_id)
-        self.finish({"id": block_id, "backlinks": [backlink_json(b, block_id) for b in links]})
+        self.finish({"id": block_id, "backlinks": await self.blocks.backlinks(block_id)})
 
 
 class NotebookBacklinksHandler(BlocksHandler):
@@ -176,7 +206,7 @@ class NotebookBacklinksHandler(BlocksHandler):
                 f"No indexed notebook at {path[:200]}: check the path (relative to "
                 "the server root) or the skipped files in /api/blocks/status.",
             )
-        self.finish({"path": path, "backlinks": [backlink_json(b, None) for b in links]})
+        self.finish({"path": path, "backlinks": links})
 
 
 class BacklinkCountsHandler(BlocksHandler):
@@ -256,6 +286,10 @@ def _write_errors() -> Iterator[None]:
         yield
     except BadRequest as error:
         raise web.HTTPError(400, str(error)) from None
+    except NotFound as error:
+        raise web.HTTPError(404, str(error)) from None
+    except Refused as error:
+        raise web.HTTPError(403, str(error)) from None
     except (Conflict, IdError) as error:
         raise web.HTTPError(409, str(error)) from None
 

@@ -34,6 +34,11 @@ class IdChange:
     ids: list[str]  # every cell's id, in order
 
 
+def valid_id(value: Any) -> bool:
+    """Whether ``value`` is a cell id a reference can name (nbformat 4.5's pattern)."""
+    return isinstance(value, str) and is_block_id(value)
+
+
 def new_id() -> str:
     # As JupyterLab does: a random UUID, unique across every notebook in practice.
     return str(uuid.uuid4())
@@ -64,10 +69,12 @@ def add_missing_ids(text: str, proposed: list[str] | None = None) -> IdChange:
             "The open notebook and the file have different cells: save the notebook, "
             "then try again."
         )
-    taken = {c.get("id") for c in cells if isinstance(c, dict)}
+    taken = {c.get("id") for c in cells if isinstance(c, dict) and valid_id(c.get("id"))}
     changed: dict[int, str] = {}
     for index, cell in enumerate(cells):
-        if not isinstance(cell, dict) or is_block_id(cell.get("id") or ""):
+        # An id that breaks the schema (a number, a list, a bad string) is replaced
+        # like a missing one: it could never be referenced.
+        if not isinstance(cell, dict) or valid_id(cell.get("id")):
             continue
         candidate = proposed[index] if proposed is not None else None
         if not candidate or not is_block_id(candidate) or candidate in taken:

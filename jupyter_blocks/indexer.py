@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import logging
 import os
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .notebook import Skip, read_notebook_file
-from .store import BlockStore, FileState, NotebookRow
+from .store import BlockStore, FileState, NotebookRow, StoreFull
 
 # Folders never indexed, even when hidden files are allowed: tool caches, version
 # control, dependencies. Virtual environments are recognised by their pyvenv.cfg.
@@ -42,6 +43,31 @@ T = TypeVar("T")
 R = TypeVar("R")
 BATCH = 64  # notebooks per write transaction during a scan
 WRITE_GRACE_NS = 2 * 10**9  # a notebook modified this recently may be half written
+
+
+def storable(path: str) -> str:
+    """A path as the index and JSON can hold it. A file name that is not valid UTF-8
+    reaches Python with its odd bytes as lone surrogates, which neither SQLite nor a
+    JSON encoder to UTF-8 accepts: such a name is written with ``\\x`` escapes (as
+    ``ls -b`` shows it). Every other path is returned as it is."""
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate from JSON, not from a file name
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+BAD_NAME = (
+    "its name is not valid UTF-8, so Jupyter cannot open it or link to it: rename it "
+    "(for example with convmv)"
+)
 
 
 def batched(files: list[tuple[str, FileState]]) -> list[list[tuple[str, FileState]]]:
@@ -73,6 +99,14 @@ class Batch:
     the reason it is skipped."""
 
     items: list[tuple[str, FileState, NotebookRow | Skip]]
+    # The scan that read them (0: a change seen alone): what one scan finds together
+    # (a clone, a checkout) says nothing of which came first (copies.py).
+    scan: int = 0
+
+
+def new_scan() -> int:
+    """A number for a scan, growing with time."""
+    return time.time_ns()
 
 
 @dataclass
@@ -111,10 +145,19 @@ class TreeRules:
     def allows(self, path: str) -> bool:
         """Whether a root-relative path may be indexed: no hidden part, and no symlink
         leading out of the root."""
+        return not self.hidden(path) and self.inside(path)
+
+    def hidden(self, path: str) -> bool:
+        """Whether a root-relative path names something the server would not list."""
         parts = path.split("/")
-        if not path or any(p in ("", ".", "..") or self.hides(p) for p in parts):
+        return not path or any(p in ("", ".", "..") or self.hides(p) for p in parts)
+
+    def inside(self, path: str) -> bool:
+        """Whether a root-relative path, its links resolved, stays under the root."""
+        try:
+            real = os.path.realpath(self.os_path(path))
+        except (OSError, ValueError):  # a loop of links, a name the system cannot encode
             return False
-        real = os.path.realpath(self.os_path(path))
         root = os.path.realpath(self.root)
         return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -167,6 +210,8 @@ class Indexer:
         self.log = log or logging.getLogger(__name__)
         # Notebooks left alone because they were being written: to read again later.
         self.deferred: list[str] = []
+        # Notebooks the store had no room for (path -> why), to try again later.
+        self.unstored: dict[str, str] = {}
 
     def plan(self, under: str = "") -> tuple[list[tuple[str, FileState]], list[str]]:
         """What differs between the files under ``under`` and the index: the files to
@@ -175,47 +220,105 @@ class Indexer:
         on_disk = dict(self.rules.walk(under))
         known = self.store.file_states()
         if under:
-            prefix = under.rstrip("/") + "/"
+            prefix = storable(under).rstrip("/") + "/"
             known = {p: s for p, s in known.items() if p.startswith(prefix)}
-        stale = [(p, s) for p, s in on_disk.items() if known.get(p) != s]
-        stale.sort(key=lambda item: (item[1].mtime_ns, item[0]))
-        gone = sorted(p for p in known if p not in on_disk)
+        stale = [(p, s) for p, s in on_disk.items() if known.get(storable(p)) != s]
+        stale.sort(key=lambda item: (item[1].mtime_ns, storable(item[0])))
+        held = {storable(p) for p in on_disk}
+        gone = sorted(p for p in known if p not in held)
         return stale, gone
 
-    def read(self, files: list[tuple[str, FileState]]) -> Batch:
+    def read(self, files: list[tuple[str, FileState]], scan: int = 0) -> Batch:
         """Read and parse these notebooks (no store access: any thread may run this, so
         that the next batch is parsed while the writer stores this one)."""
-        return Batch([(path, state, self._read_one(path, state)) for path, state in files])
+        return Batch([(path, state, self._read_one(path, state)) for path, state in files], scan)
 
     def _read_one(self, path: str, state: FileState) -> NotebookRow | Skip:
+        """The notebook, or why it is skipped. Never raises: one odd file must not stop
+        the batch it is in."""
+        if storable(path) != path:
+            return Skip(BAD_NAME)
         try:
             return read_notebook_file(self.rules.os_path(path), path, state, self.max_size)
         except Skip as skip:
             return skip
+        except Exception as error:  # a bug or an odd file: this one is skipped, and said
+            self.log.exception("jupyter-blocks could not read %s", storable(path))
+            return Skip(f"could not be read ({type(error).__name__}: {error})")
 
     def write(self, batch: Batch) -> Change:
         """Write a batch read earlier (writer thread). A notebook changed since it was
-        read is read again first, so that a save applied meanwhile is never undone."""
+        read is read again first, so that a save applied meanwhile is never undone. A
+        notebook the store cannot take is skipped with the reason, or kept in
+        ``unstored`` when the store is full; a fault of the store itself is raised."""
         change = Change()
-        rows: list[NotebookRow] = []
+        rows: list[tuple[NotebookRow, FileState]] = []
         for path, state, result in batch.items:
             now = self._state_on_disk(path)
             if now is None:
+                self.unstored.pop(path, None)
                 continue  # gone: the event of its removal removes it from the index
             if now != state:
                 state, result = now, self._read_one(path, now)
             if isinstance(result, NotebookRow):
-                rows.append(result)
+                result.scan = batch.scan
+                rows.append((result, state))
             elif self._being_written(path, state, result):
                 self.deferred.append(path)
             else:
-                self.log.info("jupyter-blocks skipped %s: %s", path, result)
-                self.store.put_skipped(path, state, str(result))
-                change.paths.add(path)
+                self.log.info("jupyter-blocks skipped %s: %s", storable(path), result)
+                self._put_skipped(path, state, str(result), change)
         if rows:
-            change.ids.update(self.store.put_notebooks(rows))
-            change.paths.update(row.path for row in rows)
+            self._put_rows(rows, change)
         return change
+
+    def _put_rows(self, rows: list[tuple[NotebookRow, FileState]], change: Change) -> None:
+        try:
+            change.ids.update(self.store.put_notebooks([row for row, _ in rows]))
+        except Exception as error:
+            if not self._tolerable(error):
+                raise
+            if len(rows) > 1:  # find the one that does not fit; store the others
+                for one in rows:
+                    self._put_rows([one], change)
+                return
+            row, state = rows[0]
+            if isinstance(self.store.fault(error), StoreFull):
+                self._unstored(row.path, error)
+            else:
+                self.log.exception("jupyter-blocks could not store %s", storable(row.path))
+                self._put_skipped(row.path, state, f"could not be stored: {error}", change)
+            return
+        for row, _ in rows:
+            self.unstored.pop(row.path, None)
+            change.paths.add(row.path)
+
+    def _put_skipped(self, path: str, state: FileState, reason: str, change: Change) -> None:
+        try:
+            self.store.put_skipped(storable(path), state, reason)
+        except Exception as error:
+            if not self._tolerable(error):
+                raise
+            if isinstance(self.store.fault(error), StoreFull):
+                self._unstored(path, error)
+            else:
+                self.log.exception("jupyter-blocks could not record %s", storable(path))
+            return
+        self.unstored.pop(path, None)
+        change.paths.add(storable(path))
+
+    def _tolerable(self, error: Exception) -> bool:
+        """Whether a failed write concerns one notebook (its data, or no room for it)
+        rather than the whole store (damaged, unreachable, locked)."""
+        fault = self.store.fault(error)
+        return fault is None or isinstance(fault, StoreFull)
+
+    def _unstored(self, path: str, error: Exception) -> None:
+        if path not in self.unstored:
+            self.log.warning("jupyter-blocks: no room to index %s: %s", storable(path), error)
+        self.unstored[path] = (
+            f"not indexed yet: {self.store.fault(error)}; tried again every few seconds"
+        )
 
     def index(self, files: list[tuple[str, FileState]]) -> Change:
         """Read and store these notebooks (a skipped one is recorded with its reason)."""
@@ -224,7 +327,7 @@ class Indexer:
     def _state_on_disk(self, path: str) -> FileState | None:
         try:
             st = os.stat(self.rules.os_path(path))
-        except OSError:
+        except (OSError, ValueError):
             return None
         return FileState(st.st_mtime_ns, st.st_size)
 
@@ -235,7 +338,7 @@ class Indexer:
         if not str(skip).startswith(("not valid JSON", "empty file")):
             return False
         recent = time.time_ns() - state.mtime_ns < WRITE_GRACE_NS
-        return recent and self.store.file_state(path) is not None
+        return recent and self.store.file_state(storable(path)) is not None
 
     def index_all(
         self, files: list[tuple[str, FileState]], progress: Callable[[int], None] | None = None
@@ -244,8 +347,9 @@ class Indexer:
         same steps one batch at a time so that saves interleave)."""
         change = Change()
         batches = batched(files)
+        read = functools.partial(self.read, scan=new_scan())
         with self.bulk_for(files), ThreadPoolExecutor(1, "jupyter-blocks-parser") as parser:
-            for files_read in read_ahead(parser, self.read, batches):
+            for files_read in read_ahead(parser, read, batches):
                 batch = files_read.result()
                 change.update(self.write(batch))
                 if progress is not None:
@@ -282,10 +386,9 @@ class Indexer:
         if os.path.isdir(os_path):
             stale, gone = self.plan(path)
             return stale, self.remove(gone)
-        if path.endswith(".ipynb") and os.path.isfile(os_path):
-            st = os.stat(os_path)
-            state = FileState(st.st_mtime_ns, st.st_size)
-            if self.store.file_state(path) == state:
+        state = self._state_on_disk(path) if path.endswith(".ipynb") else None
+        if state is not None and os.path.isfile(os_path):
+            if self.store.file_state(storable(path)) == state:
                 return [], Change()
             return [(path, state)], Change()
         return [], self.remove(self._known_under(path))
@@ -293,7 +396,8 @@ class Indexer:
     def rename(self, old: str, new: str) -> Change:
         """A move reported by Jupyter: blocks keep their identity and first-seen order."""
         old, new = old.strip("/"), new.strip("/")
-        moved = self.store.rename_notebook(old, new) if self.rules.allows(new) else 0
+        movable = self.rules.allows(new) and storable(new) == new and storable(old) == old
+        moved = self.store.rename_notebook(old, new) if movable else 0
         change = Change({old, new}, set())
         if not moved:
             change.update(self.refresh(old))
@@ -301,4 +405,4 @@ class Indexer:
         return change
 
     def _known_under(self, path: str) -> list[str]:
-        return self.store.paths_under(path) if path else list(self.store.file_states())
+        return self.store.paths_under(storable(path)) if path else list(self.store.file_states())

@@ -1,7 +1,9 @@
-"""The running index: a first scan in the background, then every change (from Jupyter's
-contents events and from a file watcher) applied as it comes; and the reads the REST
-handlers serve. All blocking work runs off the event loop: writes on one writer thread,
-reads on a small pool.
+"""The running index of one server root, and the reads the REST handlers serve.
+
+``Upkeep`` keeps the index current (and recovers it when it fails), ``TreeWatcher``
+reports changes made outside Jupyter, and every read goes through ``StoreGuard``: off
+the event loop, within ``request_timeout`` seconds, and answered with IndexUnavailable
+(HTTP 503, with the reason) when the index cannot serve.
 """
 
 from __future__ import annotations
@@ -10,30 +12,27 @@ import asyncio
 import contextlib
 import ctypes
 import logging
-import os
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal, TypeVar
+from typing import Any
 
 from nbformat.sign import NotebookNotary
-from watchfiles import Change as WatchChange
-from watchfiles import awatch
 
 from .cells import NotebookContent, NotebookReader
-from .indexer import BATCH, WRITE_GRACE_NS, Batch, Change, Indexer, TreeRules, batched, read_ahead
+from .guard import IndexUnavailable, StoreGuard
+from .indexer import Change, Indexer, TreeRules, storable
 from .notebook import normalize_path
-from .refs import is_block_id
-from .store import Backlink, Block, BlockStore, FileState, SearchResult
-from .views import block_json
+from .refs import find_references, is_target
+from .store import Backlink, Block, BlockStore, Counts, SearchResult, StoreError
+from .store.base import path_key
+from .titles import block_title
+from .upkeep import Emit, Upkeep
+from .views import backlink_entries, block_json
+from .watch import TreeWatcher
 
-T = TypeVar("T")
-State = Literal["starting", "indexing", "ready"]
-Emit = Callable[[dict[str, Any]], None]
+__all__ = ["BlocksService", "IndexUnavailable"]
 
 MAX_EVENT_IDS = 500  # past this, an event says "truncated" and clients refresh all
-PROGRESS_EVERY = 0.5  # seconds between progress events during a scan
 LIST_LIMIT = 500  # skipped files and duplicates listed in status
 
 
@@ -61,6 +60,8 @@ class BlocksService:
         watch: bool = True,
         poll_interval: float = 60.0,
         search_budget_ms: int = 15,
+        request_timeout: float = 10.0,
+        location_hint: str = "c.BlocksExtension.db_path",
         log: logging.Logger | None = None,
     ) -> None:
         self.store = store
@@ -69,37 +70,48 @@ class BlocksService:
         self.indexer = Indexer(store, rules, max_size, self.log)
         self.reader = NotebookReader(max_size)
         self.notary = notary
-        self.watch = watch
-        self.poll_interval = poll_interval
         self.search_budget_ms = search_budget_ms
-        self._emit = emit
-        self.state: State = "starting"
-        self.done = 0
-        self.total = 0
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-writer")
-        self._readers = ThreadPoolExecutor(4, thread_name_prefix="jupyter-blocks-reader")
+        self._emit_event = emit
+        self.guard = StoreGuard(store, request_timeout, location_hint, self._on_fault)
         self._parser = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-parser")
-        self._opened = asyncio.Event()
-        self._wake = asyncio.Event()
+        self.upkeep = Upkeep(
+            self.guard,
+            self.indexer,
+            self._parser,
+            self._emit_change,
+            self._emit,
+            self.log,
+            after_scan=_trim_heap,
+        )
         self._stop = asyncio.Event()
-        # Ordered set of (source path of a rename or None, path) waiting to be applied.
-        self._pending: dict[tuple[str | None, str], None] = {}
-        self._in_flight = 0
+        self.watcher = TreeWatcher(
+            rules,
+            self.enqueue,
+            self._stop,
+            watch=watch,
+            poll_interval=poll_interval,
+            log=self.log,
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._event_loop: asyncio.AbstractEventLoop | None = None
+        self._last_seen: tuple[Counts, list[tuple[str, str]], list[Any]] = (Counts(0, 0, 0), [], [])
+        self._last_notes: tuple[list[Any], list[tuple[str, str]]] = ([], [])
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
-        """Open the store and start the first scan and the watcher (once)."""
+        """Start the indexing worker (it opens the store) and, after the first scan,
+        the watcher. Returns at once: the server answers from the start."""
         if self._event_loop is not None:
             return
         self._event_loop = asyncio.get_running_loop()
-        await self._in_writer(self.store.open)
-        self._opened.set()
         self._tasks = [
-            asyncio.create_task(self._scan_then_watch(), name="jupyter-blocks-scan"),
-            asyncio.create_task(self._consume(), name="jupyter-blocks-updates"),
+            asyncio.create_task(self.upkeep.run(), name="jupyter-blocks-index"),
+            asyncio.create_task(self._watch(), name="jupyter-blocks-watch"),
         ]
+
+    async def _watch(self) -> None:
+        await self.upkeep.scanned.wait()
+        await self.watcher.run()
 
     async def stop(self) -> None:
         self._stop.set()
@@ -108,12 +120,15 @@ class BlocksService:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._opened.is_set():
+        if self._event_loop is not None:
             with contextlib.suppress(Exception):
-                await self._in_writer(self.store.close)
-        self._writer.shutdown(wait=False, cancel_futures=True)
-        self._readers.shutdown(wait=False, cancel_futures=True)
+                await asyncio.wait_for(self.guard.write(self.store.close), 10)
+        self.guard.shutdown()
         self._parser.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def state(self) -> str:
+        return self.upkeep.state
 
     # -- changes -----------------------------------------------------------------------
     def on_contents_event(self, data: dict[str, Any]) -> None:
@@ -132,209 +147,148 @@ class BlocksService:
         self.enqueue(path, rename_from=source if isinstance(source, str) else None)
 
     def enqueue(self, path: str, rename_from: str | None = None) -> None:
-        self._pending[(rename_from, path.strip("/"))] = None
-        self._wake.set()
+        self.upkeep.enqueue(path, rename_from)
 
-    async def _consume(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            items = list(self._pending)
-            self._pending.clear()
-            self._in_flight = len(items)
-            try:
-                stale, change = await self._in_writer(self._collect, items)
-                self._emit_change(change)
-                # Many notebooks at once (a git checkout, a folder moved in): in batches,
-                # so that progress shows (pending counts down) and readers see each one.
-                self._in_flight = len(stale)
-                many = len(stale) > BATCH
-                if many:
-                    self._emit({"action": "progress", "done": 0, "total": len(stale)})
-                async for batch in self._read_ahead(stale):
-                    self._emit_change(await self._in_writer(self.indexer.write, batch))
-                    self._in_flight -= len(batch.items)
-                if many:
-                    self._emit({"action": "progress", "done": len(stale), "total": len(stale)})
-                self._recheck_deferred()
-            except Exception:
-                self.log.exception("jupyter-blocks could not apply changes to %s", items)
-            finally:
-                self._in_flight = 0
-
-    async def _read_ahead(self, files: list[tuple[str, FileState]]) -> AsyncIterator[Batch]:
-        """The notebooks in batches, each parsed while the one before is stored."""
-        for future in read_ahead(self._parser, self.indexer.read, batched(files)):
-            yield await asyncio.wrap_future(future)
-
-    def _recheck_deferred(self) -> None:
-        """Read again, once their writer is surely done, the notebooks found half written."""
-        deferred, self.indexer.deferred = self.indexer.deferred, []
-        for path in deferred:
-            asyncio.get_running_loop().call_later(WRITE_GRACE_NS / 1e9 + 0.5, self.enqueue, path)
-
-    def _collect(
-        self, items: list[tuple[str | None, str]]
-    ) -> tuple[list[tuple[str, FileState]], Change]:
-        """Apply renames and removals now; return the notebooks to index (writer thread)."""
-        change = Change()
-        stale: dict[str, FileState] = {}
-        for source, path in items:
-            try:
-                if source is not None:
-                    change.update(self.indexer.rename(source, path))
-                    continue
-                found, removed = self.indexer.collect(path)
-                change.update(removed)
-                stale.update(found)
-            except Exception:
-                self.log.exception("jupyter-blocks could not index %s", path)
-        return sorted(stale.items(), key=lambda item: (item[1].mtime_ns, item[0])), change
-
-    async def _scan_then_watch(self) -> None:
-        await self._scan()
-        if self.watch:
-            await self._watch()
-        else:
-            await self._poll()
-
-    async def _scan(self) -> None:
-        """Bring the index up to date with the whole tree, in batches (so that saves
-        made meanwhile are applied between them, and progress is visible)."""
-        self.state = "indexing"
-        started = time.monotonic()
-        stale, gone = await self._in_writer(self.indexer.plan)
-        self.done, self.total = 0, len(stale)
-        self._emit_progress()
-        self._emit_change(await self._in_writer(self.indexer.remove, gone))
-        last_progress = time.monotonic()
-        bulk = await self._in_writer(self.indexer.bulk_for, stale)
-        await self._in_writer(bulk.__enter__)
-        try:
-            async for batch in self._read_ahead(stale):
-                self._emit_change(await self._in_writer(self.indexer.write, batch))
-                self.done += len(batch.items)
-                if time.monotonic() - last_progress >= PROGRESS_EVERY:
-                    last_progress = time.monotonic()
-                    self._emit_progress()
-        finally:
-            await self._in_writer(bulk.__exit__, None, None, None)
-        self.state = "ready"
-        self._emit({"action": "ready", "done": self.done, "total": self.total})
-        await self._in_writer(self.store.settle)
-        await self._in_writer(_trim_heap)
-        self.log.info(
-            "jupyter-blocks indexed %d changed notebooks under %s in %.1fs",
-            self.total,
-            self.rules.root,
-            time.monotonic() - started,
-        )
-
-    async def _watch(self) -> None:
-        root = self.rules.root
-        try:
-            async for changes in awatch(
-                root,
-                watch_filter=self._watch_filter,
-                stop_event=self._stop,
-                debounce=200,
-                step=50,
-                recursive=True,
-                ignore_permission_denied=True,
-            ):
-                for _, os_path in changes:
-                    self.enqueue(self._relative(os_path))
-        except Exception as error:
-            self.log.warning(
-                "jupyter-blocks cannot watch %s for changes (%s); checking every %.0fs",
-                root,
-                error,
-                self.poll_interval,
-            )
-            await self._poll()
-
-    def _relative(self, os_path: str) -> str:
-        return os.path.relpath(os_path, self.rules.root).replace(os.sep, "/")
-
-    def _watch_filter(self, change: WatchChange, os_path: str) -> bool:
-        rel = self._relative(os_path)
-        if any(self.rules.hides(part) for part in rel.split("/")):
-            return False
-        # Notebooks, and folders (a folder moved or deleted carries its notebooks).
-        return os_path.endswith(".ipynb") or not os.path.isfile(os_path)
-
-    async def _poll(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.poll_interval)
-            if not self._stop.is_set():
-                self.enqueue("")
+    def _on_fault(self, fault: StoreError) -> None:
+        self.upkeep.report(fault)
 
     # -- events ------------------------------------------------------------------------
-    def _emit_progress(self) -> None:
-        self._emit({"action": "progress", "done": self.done, "total": self.total})
+    def _emit(self, data: dict[str, Any]) -> None:
+        """Emit on the event bus; a failure to emit never stops the indexing."""
+        try:
+            self._emit_event(data)
+        except Exception:
+            self.log.exception("jupyter-blocks could not emit %s", data.get("action"))
 
-    def _emit_change(self, change: Change) -> None:
-        if not change:
+    def _emit_change(self, change: Change, truncated: bool = False) -> None:
+        if not change and not truncated:
             return
         ids = sorted(change.ids)
+        paths = sorted({storable(p) for p in change.paths})
         self._emit(
             {
                 "action": "changed",
-                "paths": sorted(change.paths)[:MAX_EVENT_IDS],
+                "paths": paths[:MAX_EVENT_IDS],
                 "ids": ids[:MAX_EVENT_IDS],
-                "truncated": len(ids) > MAX_EVENT_IDS or len(change.paths) > MAX_EVENT_IDS,
+                "truncated": truncated or len(ids) > MAX_EVENT_IDS or len(paths) > MAX_EVENT_IDS,
             }
         )
 
     # -- reads -------------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
+        """Where indexing stands and what the index holds. Answers even when the index
+        cannot: then with the last counts seen and the reason."""
+        upkeep = self.upkeep
         # Where indexing stands is taken before the counts are read, so that "ready"
         # with nothing pending never comes with counts from before the last batch.
-        state, done, total = self.state, self.done, self.total
-        pending = len(self._pending) + self._in_flight + (total - done)
-        counts, skipped, duplicates = await asyncio.gather(
-            self._read(self.store.counts),
-            self._read(self.store.skipped),
-            self._read(self.store.duplicates, LIST_LIMIT),
-        )
+        state, done, total, pending = upkeep.state, upkeep.done, upkeep.total, upkeep.pending
+        reason = upkeep.reason if state != "ready" else None
+        counts, skipped, duplicates = self._last_seen
+        if self.guard.usable or self.guard.rebuilding:
+            read = self.guard.read
+            found = await asyncio.gather(
+                read(self.store.counts, partial=True),
+                read(self.store.skipped, partial=True),
+                read(self.store.duplicates, LIST_LIMIT, partial=True),
+                return_exceptions=True,
+            )
+            problem = next((r for r in found if isinstance(r, BaseException)), None)
+            if isinstance(problem, IndexUnavailable):
+                reason = str(problem)
+            elif problem is not None:
+                raise problem
+            else:
+                counts, skipped, duplicates = found  # type: ignore[assignment]
+                self._last_seen = (counts, skipped, duplicates)
+        if not self.guard.usable and reason is None:
+            reason = self.guard.reason
+        unstored = [(storable(p), r) for p, r in sorted(self.indexer.unstored.items())]
+        listed = unstored + skipped
+        labels, problems = self._last_notes
+        if self.guard.usable:
+            with contextlib.suppress(IndexUnavailable):
+                labels, problems = await asyncio.gather(
+                    self.guard.read(self.store.label_clashes, LIST_LIMIT, partial=True),
+                    self.guard.read(self.store.problems, partial=True),
+                )
+                self._last_notes = (labels, problems)
         return {
             "state": state,
+            "reason": reason,
             "notebooks": counts.notebooks,
             "blocks": counts.blocks,
             "references": counts.references,
             "pending": pending,
             "progress": {"done": done, "total": total},
-            "skipped": [{"path": p, "reason": r} for p, r in skipped[:LIST_LIMIT]],
-            "skipped_total": len(skipped),
+            "skipped": [{"path": p, "reason": r} for p, r in listed[:LIST_LIMIT]],
+            "skipped_total": len(listed),
             "duplicates": [
-                {"path": d.path, "original": d.original, "count": d.count} for d in duplicates
+                {
+                    "path": d.path,
+                    "original": d.original,
+                    "count": d.count,
+                    "reason": d.reason,
+                    "conclusive": d.conclusive,
+                }
+                for d in duplicates
             ],
+            "labels": [
+                {"label": h.label, "id": h.id, "path": h.path, "index": h.index, "clash": h.clash}
+                for h in labels
+            ],
+            "partial": [{"path": p, "reason": r} for p, r in problems[:LIST_LIMIT]],
         }
 
-    async def resolve(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
-        """Every id's block as served (None when unknown), in one pass."""
-        valid = [i for i in ids if is_block_id(i)]
-        blocks = await self._read(self.store.get_blocks, valid) if valid else {}
-        served = await self._read(self._with_content, list(blocks.values()))
-        result: dict[str, dict[str, Any] | None] = dict.fromkeys(ids)
+    async def resolve(self, targets: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Every target's block as served (None when unknown), in one pass: a target is
+        an id, else a label (an id wins)."""
+        valid = [t for t in targets if is_target(t)]
+        found: dict[str, Block] = await self._read(self.store.get_blocks, valid) if valid else {}
+        served = await self._read(self._with_content, list(found.values()))
+        titles = await self._titles([b.source for b in found.values() if b.cell_type == "markdown"])
+        result: dict[str, dict[str, Any] | None] = dict.fromkeys(targets)
         trust: dict[str | None, bool] = {}
-        for item in served:
+        for target, item in zip(found, served, strict=True):
+            if item is None:
+                continue
             signature = item.pop("_signature")
             if signature not in trust:
                 trust[signature] = self._is_trusted(signature)
             item["trusted"] = trust[signature]
-            result[item["id"]] = item
+            item["title"] = block_title(item["source"], item["cell_type"], titles)
+            result[target] = item
         return result
+
+    async def _titles(self, sources: list[str]) -> dict[str, str]:
+        """The titles of the blocks these markdown sources reference (to show their
+        references by title, one level deep)."""
+        targets = sorted(
+            {r.target for s in sources for r in find_references(s) if r.kind != "notebook"}
+        )
+        if not targets:
+            return {}
+        found: dict[str, Block] = await self._read(self.store.get_blocks, targets)
+        return {t: block_title(b.source, b.cell_type) for t, b in found.items()}
 
     async def block(self, block_id: str) -> dict[str, Any] | None:
         return (await self.resolve([block_id]))[block_id]
 
     async def sync(self, path: str) -> None:
-        """Bring one notebook up to date in the index now (after our own write, so that
-        the id just handed out resolves at once)."""
-        await self._opened.wait()
-        self._emit_change(await self._in_writer(self.indexer.refresh, path))
+        """Bring one notebook up to date in the index now (so that an id just written
+        resolves at once), within the request bound."""
+        self._emit_change(await self.guard.write_now(self.indexer.refresh, path))
+
+    async def resolves_to(self, block_id: str) -> Block | None:
+        """The live block an id resolves to, or None."""
+        return (await self.live_blocks([block_id])).get(block_id)
+
+    async def live_blocks(self, ids: list[str]) -> dict[str, Block]:
+        """The live block each of these ids resolves to (deleted and unknown ids left
+        out)."""
+        if not ids:
+            return {}
+        found: dict[str, Block] = await self._read(self.store.get_blocks, ids)
+        return {i: b for i, b in found.items() if not b.deleted}
 
     async def ids_resolving_elsewhere(self, path: str) -> set[str]:
         return await self._read(self.store.ids_resolving_elsewhere, path)
@@ -347,23 +301,38 @@ class BlocksService:
     async def search(self, query: str, limit: int) -> SearchResult:
         return await self._read(self.store.search, query, limit, self.search_budget_ms)
 
-    async def backlinks(self, block_id: str) -> list[Backlink]:
-        return await self._read(self.store.backlinks, block_id)
+    async def backlinks(self, block_id: str) -> list[dict[str, Any]]:
+        """Blocks referencing or embedding a block (by its id or its label), one entry
+        per cell, as served (``views.backlink_entries``)."""
+        links: list[Backlink] = await self._read(self.store.backlinks, block_id)
+        block = (await self._read(self.store.get_blocks, [block_id])).get(block_id)
+        marked = {block_id} | ({block.label} if block is not None and block.label else set())
+        titles = await self._titles([link.source for link in links])
+        return backlink_entries(links, frozenset(marked), titles)
 
-    async def notebook_backlinks(self, path: str) -> list[Backlink] | None:
-        """Backlinks of a notebook, or None when the index does not hold it."""
+    async def notebook_backlinks(self, path: str) -> list[dict[str, Any]] | None:
+        """Backlinks of a notebook (references to any of its blocks, and ``[[links]]``
+        to it), one entry per cell, or None when the index does not hold it. The path
+        is compared in NFC, as links are."""
         path = normalize_path(path)
 
-        def query() -> list[Backlink] | None:
-            if self.store.file_state(path) is None:
+        def query() -> tuple[str, list[str], list[Backlink], list[str]] | None:
+            real = self.store.real_path(path)
+            if real is None:
                 return None
-            targets = [path]
-            name = path.rsplit("/", 1)[-1]
-            if name != path and self.store.notebook_paths_named(name) == [path]:
+            targets = [path_key(real)]
+            name = targets[0].rsplit("/", 1)[-1]
+            if name != targets[0] and self.store.notebook_paths_named(name) == [real]:
                 targets.append(name)  # a bare [[name.ipynb]] that only this one answers
-            return self.store.notebook_backlinks(path, targets)
+            own = self.store.notebook_targets(real)
+            return real, targets, self.store.notebook_backlinks(real, targets), own
 
-        return await self._read(query)
+        found = await self._read(query)
+        if found is None:
+            return None
+        _real, targets, links, own = found
+        titles = await self._titles([link.source for link in links])
+        return backlink_entries(links, frozenset([*targets, *own]), titles)
 
     async def resolve_notebook_link(self, target: str) -> tuple[str | None, str]:
         return await self._read(self.store.resolve_notebook_link, normalize_path(target))
@@ -373,15 +342,17 @@ class BlocksService:
         path = normalize_path(path)
 
         def query() -> dict[str, int] | None:
-            if self.store.file_state(path) is None:
+            real = self.store.real_path(path)
+            if real is None:
                 return None
-            return self.store.backlink_counts(path)
+            return self.store.backlink_counts(real)
 
         return await self._read(query)
 
-    def _with_content(self, blocks: list[Block]) -> list[dict[str, Any]]:
-        """Blocks as served, with outputs read from their files (reader thread)."""
-        served: list[dict[str, Any]] = []
+    def _with_content(self, blocks: list[Block]) -> list[dict[str, Any] | None]:
+        """Blocks as served, with outputs read from their files (reader thread); None
+        for a block not to serve."""
+        served: list[dict[str, Any] | None] = []
         for block in blocks:
             content: NotebookContent | None = None
             if not block.deleted:
@@ -389,6 +360,7 @@ class BlocksService:
                     # The file was hidden or swapped for a symlink out of the root since
                     # it was indexed: serve nothing from it, and let the index catch up.
                     self._loop_call(self.enqueue, block.path)
+                    served.append(None)
                     continue
                 content = self.reader.read(self.rules.os_path(block.path))
             cell = content.cell(block.id, block.index) if content else None
@@ -412,14 +384,10 @@ class BlocksService:
             return False
 
     # -- threads -----------------------------------------------------------------------
-    async def _in_writer(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+    async def _read(self, fn: Any, *args: Any) -> Any:
+        return await self.guard.read(fn, *args)
 
-    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
-        await self._opened.wait()
-        return await asyncio.get_running_loop().run_in_executor(self._readers, fn, *args)
-
-    def _loop_call(self, fn: Callable[..., Any], *args: Any) -> None:
+    def _loop_call(self, fn: Any, *args: Any) -> None:
         """Run ``fn`` on the event loop (from a worker thread)."""
         if self._event_loop is not None:
             with contextlib.suppress(RuntimeError):

@@ -221,19 +221,63 @@ export class BacklinksView extends Widget {
     entry.className = 'jp-Blocks-backlink';
     entry.type = 'button';
     entry.dataset.blockId = link.id ?? '';
+    const where = `${link.path.split('/').pop()} · cell ${link.index + 1}`;
     entry.title = `Open ${link.path} at cell ${link.index + 1}`;
-    const kind = document.createElement('span');
-    kind.className = `jp-Blocks-kind jp-mod-${link.kind}`;
-    kind.textContent = link.kind === 'ref' ? 'reference' : link.kind;
-    const snippet = document.createElement('span');
-    snippet.className = 'jp-Blocks-snippet';
-    snippet.textContent = link.snippet;
-    entry.append(kind, snippet);
+    const head = document.createElement('span');
+    head.className = 'jp-Blocks-backlinkHead';
+    for (const kind of link.kinds ?? [link.kind]) {
+      const badge = document.createElement('span');
+      badge.className = `jp-Blocks-kind jp-mod-${kind}`;
+      badge.textContent = kind === 'ref' ? 'reference' : kind;
+      head.append(badge);
+    }
+    const place = document.createElement('span');
+    place.className = 'jp-Blocks-backlinkPlace';
+    place.textContent = where;
+    head.append(place);
+    entry.append(head, excerpt(link));
     entry.addEventListener('click', () =>
       this._open({ path: link.path, id: link.id, index: link.index })
     );
     return entry;
   }
+}
+
+/**
+ * The words of a referencing block around its first reference to the target, as a
+ * person reads them, the reference itself highlighted.
+ */
+export function excerpt(link: IBacklink, width = 160): HTMLElement {
+  const node = document.createElement('span');
+  node.className = 'jp-Blocks-snippet';
+  const text = link.text ?? link.snippet;
+  const marks = link.text !== undefined ? (link.marks ?? []) : [];
+  const at = marks.length > 0 ? marks[0][0] : 0;
+  const start = Math.max(0, Math.min(at - width / 3, text.length - width));
+  const end = Math.min(
+    text.length,
+    Math.max(start + width, (marks[0]?.[1] ?? 0) + 20)
+  );
+  let cursor = Math.floor(start);
+  if (cursor > 0) {
+    node.append('…');
+  }
+  for (const [from, to] of marks) {
+    if (to <= cursor || from >= end) {
+      continue;
+    }
+    node.append(text.slice(cursor, Math.max(cursor, from)));
+    const mark = document.createElement('mark');
+    mark.className = 'jp-Blocks-mark';
+    mark.textContent = text.slice(Math.max(cursor, from), to);
+    node.append(mark);
+    cursor = to;
+  }
+  node.append(text.slice(cursor, end));
+  if (end < text.length) {
+    node.append('…');
+  }
+  return node;
 }
 
 function note(text: string): HTMLElement {

@@ -301,9 +301,10 @@ const backlinksPlugin: JupyterFrontEndPlugin<void> = {
     const header = document.createElement('h2');
     header.textContent = 'Backlinks';
     panel.header.node.append(header);
-    panel.addWidget(
-      new BacklinksView(backlinks, target => void navigator.open(target))
-    );
+    const view = new BacklinksView(backlinks, target => navigator.open(target));
+    // The panel's sections are an accordion: each has a name beside its caret.
+    view.title.label = 'Linked references';
+    panel.addWidget(view);
     app.shell.add(panel, 'right', { rank: 600 });
     restorer?.add(panel, 'jupyter-blocks-backlinks');
 

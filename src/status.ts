@@ -15,8 +15,14 @@ const POLL_MS = 1000;
 const MIN_VISIBLE_MS = 1000;
 
 /**
- * The status bar item: indexing progress while the server indexes (then nothing), and
- * a warning that opens the list of skipped notebooks and duplicate ids, if any.
+ * How often the status is asked for while the index is unavailable.
+ */
+const UNAVAILABLE_POLL_MS = 5000;
+
+/**
+ * The status bar item: indexing progress while the server indexes (then nothing), a
+ * warning while the index is unavailable (its reason on hover and click), and a warning
+ * that opens the list of skipped notebooks and duplicate ids, if any.
  */
 export class IndexStatusItem extends Widget {
   constructor(private readonly _model: IBlocksModel) {
@@ -32,7 +38,12 @@ export class IndexStatusItem extends Widget {
    * Whether the item has something to say (the status bar hides it otherwise).
    */
   get active(): boolean {
-    return this._busy() || this._busySince !== null || this._problems() > 0;
+    return (
+      this._busy() ||
+      this._busySince !== null ||
+      this._problems() > 0 ||
+      this._unavailable()
+    );
   }
 
   get activeChanged(): ISignal<IndexStatusItem, void> {
@@ -83,17 +94,29 @@ export class IndexStatusItem extends Widget {
           return; // no server: the core plugin already says so
         }
         this._render();
-        if (this._busy()) {
+        if (this._busy() || this._unavailable()) {
           this._poll();
         }
       },
-      this._status === null ? 0 : POLL_MS / 4
+      this._status === null
+        ? 0
+        : this._unavailable()
+          ? UNAVAILABLE_POLL_MS
+          : POLL_MS / 4
     );
   }
 
   private _busy(): boolean {
     const status = this._status;
-    return status !== null && (status.state !== 'ready' || status.pending > 0);
+    return (
+      status !== null &&
+      status.state !== 'unavailable' &&
+      (status.state !== 'ready' || status.pending > 0)
+    );
+  }
+
+  private _unavailable(): boolean {
+    return this._status?.state === 'unavailable';
   }
 
   private _problems(): number {
@@ -120,7 +143,12 @@ export class IndexStatusItem extends Widget {
     this._busySince = busy ? (this._busySince ?? Date.now()) : null;
     const wasActive = this._wasActive;
     this.node.textContent = '';
-    if (busy) {
+    if (this._unavailable()) {
+      const warning = document.createElement('span');
+      warning.className = 'jp-Blocks-unavailable';
+      warning.textContent = 'Blocks: index unavailable';
+      this.node.append(warning);
+    } else if (busy) {
       const progress = document.createElement('span');
       progress.className = 'jp-Blocks-progress';
       progress.textContent =
@@ -136,7 +164,9 @@ export class IndexStatusItem extends Widget {
         'Notebooks that could not be indexed, or copies with duplicate ids: click for details';
       this.node.append(warning);
     }
-    this.node.title = `jupyter-blocks: ${status.notebooks} notebooks, ${status.blocks} blocks, ${status.references} references`;
+    this.node.title = status.reason
+      ? `jupyter-blocks: ${status.reason}`
+      : `jupyter-blocks: ${status.notebooks} notebooks, ${status.blocks} blocks, ${status.references} references`;
     this._wasActive = this.active;
     if (wasActive !== this._wasActive) {
       this._activeChanged.emit();
@@ -145,11 +175,17 @@ export class IndexStatusItem extends Widget {
 
   private async _showProblems(): Promise<void> {
     const status = this._status;
-    if (!status || this._problems() === 0) {
+    if (!status || (this._problems() === 0 && !status.reason)) {
       return;
     }
     const body = document.createElement('div');
     body.className = 'jp-Blocks-problemList';
+    if (status.reason) {
+      const reason = document.createElement('p');
+      reason.className = 'jp-Blocks-reason';
+      reason.textContent = status.reason;
+      body.append(reason);
+    }
     if (status.skipped.length) {
       const title = document.createElement('h3');
       title.textContent = `Skipped notebooks (${status.skipped_total})`;

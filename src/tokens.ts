@@ -98,9 +98,26 @@ export interface IBacklink {
    */
   kind: 'ref' | 'embed' | 'notebook';
   /**
-   * A one-line excerpt around the reference.
+   * A one-line excerpt around the reference, as written.
    */
   snippet: string;
+  /**
+   * Every kind of reference this cell makes to the target (one entry per cell).
+   */
+  kinds?: ('ref' | 'embed' | 'notebook')[];
+  /**
+   * The referencing block's text as a person reads it: markdown rendered to text,
+   * references shown as their targets' titles.
+   */
+  text?: string;
+  /**
+   * Where in `text` the references to the target show, as [start, end) offsets.
+   */
+  marks?: [number, number][];
+  /**
+   * The title of the referencing block.
+   */
+  title?: string;
 }
 
 /**
@@ -138,9 +155,15 @@ export interface IStatus {
    */
   version: string;
   /**
-   * `indexing` during the first scan, then `ready`.
+   * `indexing` during the first scan (or while a damaged index is rebuilt), then
+   * `ready`; `unavailable` while the index cannot be used (see `reason`).
    */
-  state: 'starting' | 'indexing' | 'ready';
+  state: 'starting' | 'indexing' | 'ready' | 'unavailable';
+  /**
+   * Why the index cannot answer now, and what to do, when it cannot (unavailable,
+   * being rebuilt after damage); `null` otherwise.
+   */
+  reason?: string | null;
   /**
    * Indexed notebooks.
    */

@@ -97,6 +97,31 @@ def generate(root: Path, notebooks: int, seed: int = 3) -> dict[str, Any]:
     return truth
 
 
+def run_check(root: Path, home: Path) -> tuple[int, dict[str, Any], str]:
+    """``jupyter blocks index`` then ``check`` on ``root`` with an index in ``home``:
+    the JSON report's exit code, the report, and the text report."""
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+    }
+    db = f"--BlocksApp.db_path={home / 'index.sqlite'}"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "jupyter_blocks.cli", *args, db],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    run("index", str(root))
+    as_json = run("check", str(root), "--json")
+    return as_json.returncode, json.loads(as_json.stdout), run("check", str(root)).stdout
+
+
 class BlocksClient:
     """The REST API as a user's frontend sees it."""
 
@@ -162,10 +187,16 @@ def free_port() -> int:
 
 @contextmanager
 def jupyter_server(
-    root: Path, home: Path, db: Path, wait: bool = True, log: Path | None = None
+    root: Path,
+    home: Path,
+    db: Path | None,
+    wait: bool = True,
+    log: Path | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[Any]:
     """A real `jupyter server` process with jupyter_blocks, on loopback (``get`` has the
-    process as ``get.process``)."""
+    process as ``get.process`` and its port as ``get.port``). ``db=None`` leaves the
+    index at its default place; ``extra`` adds command-line options."""
     port = free_port()
     env = {
         **os.environ,
@@ -185,7 +216,8 @@ def jupyter_server(
             "--ServerApp.allow_root=True",
             f"--IdentityProvider.token={TOKEN}",
             "--ServerApp.jpserver_extensions=jupyter_blocks=True",
-            f"--BlocksExtension.db_path={db}",
+            *([f"--BlocksExtension.db_path={db}"] if db is not None else []),
+            *extra,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -211,6 +243,7 @@ def jupyter_server(
             response.read()
 
     get.process = proc  # type: ignore[attr-defined]
+    get.port = port  # type: ignore[attr-defined]
     get.save = save  # type: ignore[attr-defined]
     try:
         deadline = time.monotonic() + 120

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from jupyter_blocks.labels import label_of, with_label
 from jupyter_blocks.patch import merge_patch
 from jupyter_blocks.refs import Reference, find_references, reference_spans
 from jupyter_blocks.titles import block_title
@@ -63,3 +64,14 @@ def test_merge_patch(case: dict[str, Any]) -> None:
     target = json.loads(json.dumps(case["target"]))
     assert merge_patch(target, case["patch"]) == case["result"]
     assert target == case["target"]  # the original is left as it was
+
+
+@pytest.mark.parametrize("case", SPEC["labels"], ids=lambda c: c["name"])
+def test_labels(case: dict[str, Any]) -> None:
+    # Given a cell / Then it declares the label of the specification (or none)
+    assert label_of(case["cell_type"], case["source"]) == case["label"]
+    if case["cell_type"] in ("code", "markdown"):
+        # And a new label written in the cell's own form is the label it then declares
+        relabelled = with_label(case["cell_type"], case["source"], "new-name")
+        assert label_of(case["cell_type"], relabelled) == "new-name"
+        assert relabelled.count("new-name") == 1

@@ -9,9 +9,16 @@ from .base import (
     Duplicate,
     FileState,
     LinkRow,
+    LoggedChange,
     NotebookRow,
     SearchHit,
     SearchResult,
+    StoreBusy,
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreUnavailable,
+    open_or_set_aside,
 )
 from .sqlite import SQLiteStore
 
@@ -24,8 +31,15 @@ __all__ = [
     "Duplicate",
     "FileState",
     "LinkRow",
+    "LoggedChange",
     "NotebookRow",
     "SQLiteStore",
     "SearchHit",
     "SearchResult",
+    "StoreBusy",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreFull",
+    "StoreUnavailable",
+    "open_or_set_aside",
 ]

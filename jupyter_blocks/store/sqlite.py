@@ -1,20 +1,24 @@
 """The default block store: one SQLite file, WAL mode, FTS5 over block text.
 
 One writer connection (used by the indexer's single writer thread) and one read-only
-connection per reader thread; WAL lets readers run while the writer commits.
+connection per reader thread; WAL lets readers run while the writer commits. Several
+servers may share one file (they serve one root): SQLite serializes their writes, every
+write is logged for the others (``changes_since``), and cached aggregates are keyed by
+SQLite's ``data_version``, which sees every connection's commits. Around this class:
+``sqlite_schema`` (the file, its schema and what its errors mean), ``sqlite_readers``
+(the reader connections), ``sqlite_writes``, ``sqlite_reads`` and ``sqlite_search``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
-import re
 import sqlite3
-import threading
-import time
-from collections.abc import Container, Iterable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
+from . import sqlite_copies, sqlite_reads
+from . import sqlite_schema as schema
 from .base import (
     Backlink,
     Block,
@@ -23,93 +27,33 @@ from .base import (
     Counts,
     Duplicate,
     FileState,
+    LabelHolder,
+    LoggedChange,
     NotebookRow,
-    SearchHit,
     SearchResult,
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreUnavailable,
+    path_key,
+)
+from .sqlite_copies import judge_copies
+from .sqlite_readers import Readers, reading
+from .sqlite_search import search
+from .sqlite_writes import (
+    diff_notebook,
+    indexed,
+    insert_blocks,
+    log_change,
+    put_files,
+    read_changes,
+    remove_blocks_of,
 )
 
-# Bump when the schema or what the indexer extracts changes: the index is rebuilt.
-SCHEMA_VERSION = 2
-
-# Prefixes of this many characters are indexed; shorter ones are not searched as
-# prefixes (see fts_query).
-PREFIX_INDEX = 3
-_TOKENIZE = "'unicode61 remove_diacritics 2'"
-
-_SCHEMA = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
--- Every file the index has looked at; skipped is NULL for indexed notebooks.
-CREATE TABLE files (
-    path TEXT PRIMARY KEY,
-    mtime_ns INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    skipped TEXT
-);
-CREATE TABLE blocks (
-    rowid INTEGER PRIMARY KEY,
-    path TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    id TEXT,
-    cell_type TEXT NOT NULL,
-    source TEXT NOT NULL,
-    -- Order in which the id was first seen: a duplicated id resolves to the lowest.
-    first_seen INTEGER NOT NULL
-);
-CREATE INDEX blocks_by_path ON blocks (path, idx);
-CREATE INDEX blocks_by_id ON blocks (id, first_seen) WHERE id IS NOT NULL;
-CREATE TABLE links (
-    block INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    target TEXT NOT NULL,
-    facet TEXT
-);
-CREATE INDEX links_by_target ON links (target, kind);
-CREATE INDEX links_by_block ON links (block);
--- The last known state of blocks whose id disappeared, so references can say so.
-CREATE TABLE tombstones (
-    id TEXT PRIMARY KEY,
-    path TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    cell_type TEXT NOT NULL,
-    source TEXT NOT NULL,
-    first_seen INTEGER NOT NULL,
-    deleted_at REAL NOT NULL
-);
--- Search matches words, never phrases, so the full-text index keeps no positions
--- (detail = none: a third of its cost). Only the prefixes a query can ask for fast are
--- indexed (see fts_query). Inserts are added by the store itself, a whole batch in one
--- statement (FTS5 writes a segment per statement; a row trigger costs several times
--- more).
-CREATE VIRTUAL TABLE blocks_fts USING fts5 (
-    source, path,
-    content = 'blocks', content_rowid = 'rowid',
-    tokenize = {_TOKENIZE},
-    detail = none,
-    prefix = '{PREFIX_INDEX}'
-);
-CREATE TRIGGER blocks_ad AFTER DELETE ON blocks BEGIN
-    DELETE FROM links WHERE block = old.rowid;
-    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
-    VALUES ('delete', old.rowid, old.source, old.path);
-END;
-CREATE TRIGGER blocks_au AFTER UPDATE OF source, path ON blocks BEGIN
-    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
-    VALUES ('delete', old.rowid, old.source, old.path);
-    INSERT INTO blocks_fts (rowid, source, path) VALUES (new.rowid, new.source, new.path);
-END;
-"""  # noqa: S608 (constants only)
-
+T = TypeVar("T")
 # During a bulk load: WAL pages between checkpoints, and the writer's page cache.
 _BULK_CHECKPOINT_PAGES = 20000
 _BULK_CACHE_KIB = 8 * 1024
-_WAL_SIZE_LIMIT = 8 * 2**20
-_BLOCK_COLUMNS = "id, path, idx, cell_type, source"
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
-# Whole-query limits that keep a pathological query cheap to even build.
-MAX_QUERY_TERMS = 12
-_CHUNK = 400  # ids per IN (...) clause, under SQLite's variable limit
-# Bound parameters per statement: SQLite's default limit (999 before 3.32).
-_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 
 
 class SQLiteStore(BlockStore):
@@ -117,121 +61,118 @@ class SQLiteStore(BlockStore):
 
     def __init__(self, location: str, root: str) -> None:
         super().__init__(location, root)
+        self.origin = uuid.uuid4().hex  # this store's name in the change log
         self._writer: sqlite3.Connection | None = None
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
+        self.readers = Readers(location)
+        self._identity: tuple[int, int] | None = None
+        # (size, mtime) of the file after this store's last write: a change not made
+        # by it (another program, another server's checkpoint) gets the file checked.
+        self._seen: tuple[int, int] | None = None
         self._next_seen = 0
-        # Bumped after every committed write; cached aggregates are keyed by it.
-        self._generation = 0
-        self._cache: dict[str, tuple[int, object]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------
     def open(self) -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(self.location)), exist_ok=True)
-        try:
-            con = self._connect()
-            if not self._is_current(con):
-                con.close()
-                con = self._create()
-        except sqlite3.DatabaseError:
-            # Not a database (or corrupt): the index is a cache, so start again.
-            con = self._create()
+        """Open the index, creating it (or rebuilding it empty when its schema is older).
+        Raises StoreUnavailable when the location cannot hold it, StoreCorrupt when the
+        file is damaged or is not a jupyter-blocks index (it is then set aside, never
+        removed)."""
+        con = schema.open_writer(self.location, self.root)
         self._writer = con
-        self._next_seen = (
-            1
-            + con.execute(
-                "SELECT max(coalesce((SELECT max(first_seen) FROM blocks), 0),"
-                " coalesce((SELECT max(first_seen) FROM tombstones), 0))"
-            ).fetchone()[0]
-        )
+        self._identity = schema.identity(self.location)
+        self._seen = schema.size_and_mtime(self.location)
+        self.readers.open = True
 
     def close(self) -> None:
-        with self._readers_lock:
-            for con in self._readers:
-                with contextlib.suppress(sqlite3.Error):
-                    con.close()
-            self._readers.clear()
+        self.readers.close_all()
         if self._writer is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._writer.execute("PRAGMA optimize")
+            with contextlib.suppress(sqlite3.Error):
                 self._writer.close()
             self._writer = None
 
-    def _create(self) -> sqlite3.Connection:
-        """A new, empty index for this schema and root (whatever was there is removed)."""
-        self._delete_files()
-        con = self._connect()
-        con.executescript("BEGIN;" + _SCHEMA + "COMMIT;")  # one commit, not one per table
-        with con:
-            con.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [("schema_version", str(SCHEMA_VERSION)), ("root", self.root)],
-            )
-        return con
+    # -- faults ------------------------------------------------------------------------
+    def fault(self, error: BaseException) -> StoreError | None:
+        found = schema.classify(error, self.location)
+        if isinstance(found, StoreUnavailable) and self._identity is not None:
+            # The file this store opened is gone or another one took its place (a new
+            # connection cannot open it): that is damage to rebuild, not a bad location.
+            now = schema.identity(self.location)
+            if now is None:
+                return StoreCorrupt(f"the index file {self.location} was deleted")
+            if now != self._identity:
+                return StoreCorrupt(f"the index file {self.location} was replaced")
+        return found
 
-    def _connect(self, readonly: bool = False) -> sqlite3.Connection:
-        # The writer binds whole batches of cell sources: a statement kept in the cache
-        # would keep its last bound values (megabytes) alive, so it keeps none.
-        con = sqlite3.connect(
-            self.location,
-            isolation_level=None,
-            check_same_thread=False,
-            cached_statements=128 if readonly else 0,
-        )
-        con.execute("PRAGMA busy_timeout = 10000")
-        if readonly:
-            con.execute("PRAGMA query_only = 1")
-        else:
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = NORMAL")
-            # A WAL grown by a bulk load shrinks back to this once it is reused.
-            con.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT}")
-        return con
+    def probe(self) -> None:
+        """The file is still the one opened, never shorter than this store left it (SQLite
+        never shrinks it; a truncation is damage), and when something else modified it,
+        SQLite's quick check (on a connection of its own, past every cache) finds it
+        sound."""
+        if self._writer is not None:
+            self._seen = schema.check_file(self.location, self._identity, self._seen)
 
-    def _is_current(self, con: sqlite3.Connection) -> bool:
-        try:
-            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.OperationalError:
-            return False
-        return meta.get("schema_version") == str(SCHEMA_VERSION) and meta.get("root") == self.root
+    def set_aside(self, reason: str) -> str | None:
+        return schema.set_aside(self.location, self._identity)
 
-    def _delete_files(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(self.location + suffix)
-
+    # -- connections -------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            con = self._connect(readonly=True)
-            self._local.con = con
-            with self._readers_lock:
-                self._readers.append(con)
-        return con
+        """This thread's read-only connection (inside a ``reading`` method)."""
+        return self.readers.held().con
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         con = self._writer
         if con is None:
-            raise RuntimeError("the block store is not open")
+            raise StoreUnavailable(f"the index at {self.location} is not open")
         con.execute("BEGIN IMMEDIATE")
         try:
+            # Read inside the transaction: another server may have written since.
+            self._next_seen = int(
+                con.execute("SELECT value FROM meta WHERE key = 'next_seen'").fetchone()[0]
+            )
+            first = self._next_seen
             yield con
-        except BaseException:
-            con.execute("ROLLBACK")
+            if self._next_seen != first:
+                con.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'next_seen'", (str(self._next_seen),)
+                )
+            con.execute("COMMIT")
+            self._seen = schema.size_and_mtime(self.location)
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+            if isinstance(self.fault(error), StoreFull):
+                # Give the WAL's space back, so that smaller writes may still fit.
+                with contextlib.suppress(sqlite3.Error):
+                    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             raise
-        con.execute("COMMIT")
-        self._generation += 1
 
-    def _cached(self, key: str, compute):  # type: ignore[no-untyped-def]
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] == self._generation:
-            return hit[1]
-        generation = self._generation
+    def _log_change(self, con: sqlite3.Connection, paths: list[str], ids: list[str]) -> None:
+        log_change(con, self.origin, paths, ids)
+
+    def _cached(self, key: str, compute: Callable[[], T]) -> T:
+        """An aggregate, recomputed only when the file changed: SQLite's data_version
+        moves with every commit of any other connection, this server's or another's."""
+        con = self._reader()
+        version = con.execute("PRAGMA data_version").fetchone()[0]
+        cache = self.readers.held().cache
+        hit = cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]  # type: ignore[return-value]
         value = compute()
-        self._cache[key] = (generation, value)
+        cache[key] = (version, value)
         return value
+
+    # -- changes other servers wrote ---------------------------------------------------
+    @reading
+    def change_cursor(self) -> int:
+        row = self._reader().execute("SELECT max(seq) FROM changes").fetchone()
+        return int(row[0] or 0)
+
+    @reading
+    def changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
+        return read_changes(self._reader(), cursor, self.origin)
 
     # -- writes ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -241,7 +182,7 @@ class SQLiteStore(BlockStore):
         third off the cost of storing. What is left in the WAL waits for ``settle``."""
         con = self._writer
         if con is None:
-            raise RuntimeError("the block store is not open")
+            raise StoreUnavailable(f"the index at {self.location} is not open")
         con.execute(f"PRAGMA wal_autocheckpoint = {_BULK_CHECKPOINT_PAGES}")
         con.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
         try:
@@ -253,157 +194,38 @@ class SQLiteStore(BlockStore):
     def settle(self) -> None:
         if self._writer is not None:
             self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._seen = schema.size_and_mtime(self.location)
 
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         # Few statements per batch: the writer thread waits for the GIL after each one
         # while the next batch is parsed, and FTS5 writes a segment per statement.
         changed: list[str] = []
         with self._write() as con:
-            known = self._indexed(con, [nb.path for nb in notebooks])
+            known = indexed(con, [nb.path for nb in notebooks])
             added: list[tuple[str, BlockRow]] = []
             for nb in notebooks:
                 if nb.path in known:
-                    changed.extend(self._diff_notebook(con, nb, added))
+                    changed.extend(diff_notebook(con, nb, added))
                 else:
                     added.extend((nb.path, block) for block in nb.blocks)
                     changed.extend(block.id for block in nb.blocks if block.id)
-            self._insert_blocks(con, added)
-            _insert_many(
-                con,
-                "files (path, mtime_ns, size, skipped)",
-                [(nb.path, nb.mtime_ns, nb.size, None) for nb in notebooks],
-                "INSERT OR REPLACE",
-            )
+            self._next_seen = insert_blocks(con, added, self._next_seen)
+            put_files(con, notebooks)
+            changed.extend(judge_copies(con, [nb.path for nb in notebooks], self.root))
+            self._log_change(con, [nb.path for nb in notebooks], changed)
         return changed
-
-    @staticmethod
-    def _indexed(con: sqlite3.Connection, paths: list[str]) -> set[str]:
-        """Which of these paths the index holds blocks for."""
-        found: set[str] = set()
-        for chunk in _chunks(paths):
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                path
-                for (path,) in con.execute(
-                    f"SELECT path FROM files WHERE skipped IS NULL AND path IN ({marks})",  # noqa: S608
-                    chunk,
-                )
-            )
-        return found
-
-    def _diff_notebook(
-        self, con: sqlite3.Connection, nb: NotebookRow, added: list[tuple[str, BlockRow]]
-    ) -> list[str]:
-        """Apply a notebook's new cells as a diff, so that an edit to one cell touches one
-        row (and keeps the first-seen order of every id). New cells go to ``added``."""
-        old: dict[tuple[str, object], tuple[int, int, str, str, str | None]] = {}
-        for rowid, idx, bid, ctype, source in con.execute(
-            "SELECT rowid, idx, id, cell_type, source FROM blocks WHERE path = ?", (nb.path,)
-        ):
-            old[_block_key(old, bid, idx)] = (rowid, idx, ctype, source, bid)
-        changed: list[str] = []
-        new_keys: dict[tuple[str, object], None] = {}
-        for block in nb.blocks:
-            key = _block_key(new_keys, block.id, block.index)
-            new_keys[key] = None
-            previous = old.pop(key, None)
-            if previous is None:
-                added.append((nb.path, block))
-                if block.id:
-                    changed.append(block.id)
-                continue
-            rowid, idx, ctype, source, _ = previous
-            if (idx, ctype, source) == (block.index, block.cell_type, block.source):
-                continue
-            con.execute(
-                "UPDATE blocks SET idx = ?, cell_type = ?, source = ? WHERE rowid = ?",
-                (block.index, block.cell_type, block.source, rowid),
-            )
-            if source != block.source:
-                con.execute("DELETE FROM links WHERE block = ?", (rowid,))
-                self._insert_links(con, [(rowid, block)])
-            if block.id:
-                changed.append(block.id)
-        for rowid, _idx, _ctype, _source, bid in old.values():
-            self._bury(con, rowid)
-            if bid:
-                changed.append(bid)
-        return changed
-
-    def _insert_blocks(self, con: sqlite3.Connection, blocks: list[tuple[str, BlockRow]]) -> None:
-        if not blocks:
-            return
-        # A block coming back (undo, git revert, a move seen as delete + create) takes
-        # its old place in the first-seen order, and its tombstone goes.
-        revived: dict[str, int] = {}
-        if con.execute("SELECT 1 FROM tombstones LIMIT 1").fetchone():
-            for chunk in _chunks([b.id for _, b in blocks if b.id]):
-                marks = ",".join("?" * len(chunk))
-                revived.update(
-                    con.execute(
-                        f"DELETE FROM tombstones WHERE id IN ({marks}) RETURNING id, first_seen",  # noqa: S608
-                        chunk,
-                    ).fetchall()
-                )
-        rows = []
-        for path, block in blocks:
-            # Only the first copy of an id takes its old place back; later ones are new.
-            first_seen = revived.pop(block.id, None) if block.id else None
-            if first_seen is None:
-                first_seen = self._next_seen
-                self._next_seen += 1
-            rows.append((path, block.index, block.id, block.cell_type, block.source, first_seen))
-        _insert_many(con, "blocks (path, idx, id, cell_type, source, first_seen)", rows)
-        # One writer inside one transaction: the new rows took consecutive rowids.
-        last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
-        first = last - len(blocks) + 1
-        self._insert_links(con, [(first + i, block) for i, (_, block) in enumerate(blocks)])
-        self._index_text(con, first, last)
-
-    @staticmethod
-    def _index_text(con: sqlite3.Connection, first: int, last: int) -> None:
-        """Add new rows to the full-text index, all in one statement."""
-        con.execute(
-            "INSERT INTO blocks_fts (rowid, source, path)"
-            " SELECT rowid, source, path FROM blocks WHERE rowid BETWEEN ? AND ?",
-            (first, last),
-        )
-
-    @staticmethod
-    def _insert_links(con: sqlite3.Connection, blocks: list[tuple[int, BlockRow]]) -> None:
-        links = [
-            (rowid, link.kind, link.target, link.facet)
-            for rowid, block in blocks
-            for link in block.links
-        ]
-        _insert_many(con, "links (block, kind, target, facet)", links)
-
-    @staticmethod
-    def _bury(con: sqlite3.Connection, rowid: int) -> None:
-        """Delete a block row, leaving a tombstone for its id."""
-        con.execute(
-            "INSERT OR REPLACE INTO tombstones"
-            " (id, path, idx, cell_type, source, first_seen, deleted_at)"
-            " SELECT id, path, idx, cell_type, source, first_seen, ? FROM blocks"
-            " WHERE rowid = ? AND id IS NOT NULL",
-            (time.time(), rowid),
-        )
-        con.execute("DELETE FROM blocks WHERE rowid = ?", (rowid,))
-
-    def _remove_blocks_of(self, con: sqlite3.Connection, path: str) -> list[str]:
-        rows = con.execute("SELECT rowid, id FROM blocks WHERE path = ?", (path,)).fetchall()
-        for rowid, _ in rows:
-            self._bury(con, rowid)
-        return [bid for _, bid in rows if bid]
 
     def remove_notebooks(self, paths: list[str]) -> list[str]:
         removed: list[str] = []
         with self._write() as con:
             for path in paths:
-                removed.extend(self._remove_blocks_of(con, path))
+                removed.extend(remove_blocks_of(con, path))
                 con.execute("DELETE FROM files WHERE path = ?", (path,))
+                sqlite_copies.forget(con, path)
+            self._log_change(con, paths, removed)
         return removed
 
+    @reading
     def rename_notebook(self, old: str, new: str) -> int:
         moves: list[tuple[str, str]] = []
         con = self._reader()
@@ -420,21 +242,30 @@ class SQLiteStore(BlockStore):
         with self._write() as con:
             for src, dst in moves:
                 # Whatever the index held at the destination is replaced by the move.
-                self._remove_blocks_of(con, dst)
+                remove_blocks_of(con, dst)
                 con.execute("DELETE FROM files WHERE path = ?", (dst,))
+                sqlite_copies.forget(con, dst)
                 con.execute("UPDATE blocks SET path = ? WHERE path = ?", (dst, src))
-                con.execute("UPDATE files SET path = ? WHERE path = ?", (dst, src))
+                con.execute(
+                    "UPDATE files SET path = ?, key = ? WHERE path = ?", (dst, path_key(dst), src)
+                )
+                sqlite_copies.rename(con, src, dst)
+            self._log_change(con, [old, new] + [p for move in moves for p in move], [])
         return len(moves)
 
     def put_skipped(self, path: str, state: FileState, reason: str) -> None:
         with self._write() as con:
-            self._remove_blocks_of(con, path)
+            removed = remove_blocks_of(con, path)
+            sqlite_copies.forget(con, path)
             con.execute(
-                "INSERT OR REPLACE INTO files (path, mtime_ns, size, skipped) VALUES (?, ?, ?, ?)",
-                (path, state.mtime_ns, state.size, reason),
+                "INSERT OR REPLACE INTO files (path, key, mtime_ns, size, skipped)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (path, path_key(path), state.mtime_ns, state.size, reason),
             )
+            self._log_change(con, [path], removed)
 
     # -- reads -------------------------------------------------------------------------
+    @reading
     def file_states(self) -> dict[str, FileState]:
         return {
             path: FileState(mtime_ns, size)
@@ -443,6 +274,7 @@ class SQLiteStore(BlockStore):
             )
         }
 
+    @reading
     def file_state(self, path: str) -> FileState | None:
         row = (
             self._reader()
@@ -451,6 +283,7 @@ class SQLiteStore(BlockStore):
         )
         return FileState(*row) if row else None
 
+    @reading
     def paths_under(self, path: str) -> list[str]:
         prefix = path.rstrip("/") + "/"
         return [
@@ -461,105 +294,27 @@ class SQLiteStore(BlockStore):
             )
         ]
 
+    @reading
     def get_blocks(self, ids: list[str]) -> dict[str, Block]:
-        con = self._reader()
-        found: dict[str, Block] = {}
-        # One snapshot for both tables: a block coming back moves from tombstones to
-        # blocks in one commit, and must be seen in one or the other.
-        con.execute("BEGIN")
-        try:
-            for chunk in _chunks(list(dict.fromkeys(ids))):
-                marks = ",".join("?" * len(chunk))
-                for row in con.execute(
-                    f"SELECT {_BLOCK_COLUMNS} FROM blocks WHERE id IN ({marks})"  # noqa: S608
-                    " ORDER BY first_seen DESC",
-                    chunk,
-                ):
-                    found[row[0]] = Block(*row)  # lowest first_seen written last: it wins
-                missing = [i for i in chunk if i not in found]
-                if missing:
-                    marks = ",".join("?" * len(missing))
-                    for row in con.execute(
-                        f"SELECT {_BLOCK_COLUMNS} FROM tombstones WHERE id IN ({marks})",  # noqa: S608
-                        missing,
-                    ):
-                        found[row[0]] = Block(row[0], row[1], row[2], row[3], row[4], deleted=True)
-        finally:
-            con.execute("COMMIT")
-        return found
+        return sqlite_reads.get_blocks(self._reader(), ids)
 
+    @reading
     def backlinks(self, block_id: str) -> list[Backlink]:
-        rows = self._reader().execute(
-            "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
-            " FROM links l JOIN blocks b ON b.rowid = l.block"
-            " WHERE l.target = ? AND l.kind IN ('ref', 'embed')"
-            " ORDER BY b.path, b.idx, l.kind",
-            (block_id,),
-        )
-        return [Backlink(*row) for row in rows]
+        return sqlite_reads.backlinks(self._reader(), block_id)
 
+    @reading
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
-        marks = ",".join("?" * len(link_targets)) or "NULL"
-        rows = self._reader().execute(
-            # ids of this notebook that resolve here (not to an earlier original)
-            "WITH own AS (SELECT o.id FROM blocks o WHERE o.path = ? AND o.id IS NOT NULL"  # noqa: S608
-            "   AND NOT EXISTS (SELECT 1 FROM blocks e"
-            "                   WHERE e.id = o.id AND e.first_seen < o.first_seen))"
-            " SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
-            " FROM links l JOIN blocks b ON b.rowid = l.block"
-            " WHERE (l.kind IN ('ref', 'embed') AND l.target IN (SELECT id FROM own))"
-            f"    OR (l.kind = 'notebook' AND l.target IN ({marks}))"
-            " ORDER BY b.path, b.idx, l.kind",
-            (path, *link_targets),
-        )
-        return [Backlink(*row) for row in rows]
+        return sqlite_reads.notebook_backlinks(self._reader(), path, link_targets)
 
+    @reading
     def backlink_counts(self, path: str) -> dict[str, int]:
-        rows = self._reader().execute(
-            "SELECT l.target, count(DISTINCT l.block) FROM links l"
-            " WHERE l.kind IN ('ref', 'embed') AND l.target IN"
-            "   (SELECT id FROM blocks WHERE path = ? AND id IS NOT NULL)"
-            " GROUP BY l.target",
-            (path,),
-        )
-        return {target: count for target, count in rows}
+        return sqlite_reads.backlink_counts(self._reader(), path)
 
+    @reading
     def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
-        match = fts_query(query)
-        if not match:
-            return SearchResult([], True)
-        con = self._reader()
-        select = (
-            "SELECT b.id, b.path, b.idx, b.cell_type,"
-            " snippet(blocks_fts, 0, '', '', '…', 16)"
-            " FROM blocks_fts JOIN blocks b ON b.rowid = blocks_fts.rowid"
-            " WHERE blocks_fts MATCH ?"
-        )
-        # Ranking scores every match: for a very common word that is too slow, so it
-        # runs under a time budget, and past it the first matches are served unranked.
-        try:
-            with _deadline(con, budget_ms):
-                rows = con.execute(
-                    select + " ORDER BY bm25(blocks_fts, 1.0, 0.5) LIMIT ?", (match, limit)
-                ).fetchall()
-            return SearchResult([SearchHit(*row) for row in rows], True)
-        except sqlite3.OperationalError as error:
-            if "interrupted" not in str(error):
-                raise
-        # Unranked, the first matches: those holding the last word as typed first (its
-        # postings are read as they stream), then its longer forms (a prefix merges the
-        # postings of every word it starts, which takes long for a common one).
-        found: dict[tuple[str, int], SearchHit] = {}
-        attempts = [match[:-1], match] if match.endswith("*") else [match]
-        with contextlib.suppress(sqlite3.OperationalError), _deadline(con, budget_ms):
-            for attempt in attempts:
-                for row in con.execute(select + " LIMIT ?", (attempt, limit)):
-                    hit = SearchHit(*row)
-                    found.setdefault((hit.path, hit.index), hit)
-                if len(found) >= limit:
-                    break
-        return SearchResult(list(found.values())[:limit], False)
+        return search(self._reader(), query, limit, budget_ms)
 
+    @reading
     def counts(self) -> Counts:
         def compute() -> Counts:
             con = self._reader()
@@ -574,6 +329,7 @@ class SQLiteStore(BlockStore):
         result: Counts = self._cached("counts", compute)
         return result
 
+    @reading
     def skipped(self) -> list[tuple[str, str]]:
         return (
             self._reader()
@@ -581,170 +337,50 @@ class SQLiteStore(BlockStore):
             .fetchall()
         )
 
+    @reading
     def duplicates(self, limit: int) -> list[Duplicate]:
-        def compute() -> list[Duplicate]:
-            rows = self._reader().execute(
-                "SELECT path, original, count(*) FROM ("
-                "  SELECT path,"
-                "    first_value(path) OVER (PARTITION BY id ORDER BY first_seen) AS original,"
-                "    row_number() OVER (PARTITION BY id ORDER BY first_seen) AS rank"
-                "  FROM blocks WHERE id IN ("
-                "    SELECT id FROM blocks WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1))"
-                " WHERE rank > 1 GROUP BY path, original ORDER BY path, original LIMIT ?",
-                (limit,),
-            )
-            return [Duplicate(*row) for row in rows]
+        return self._cached(
+            f"duplicates:{limit}", lambda: sqlite_reads.duplicates(self._reader(), limit)
+        )
 
-        result: list[Duplicate] = self._cached(f"duplicates:{limit}", compute)
-        return result
-
+    @reading
     def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
-        rows = self._reader().execute(
-            "SELECT b.id, b.path, b.idx, l.kind, b.source, l.target,"
-            "  EXISTS (SELECT 1 FROM tombstones t WHERE t.id = l.target)"
-            " FROM links l JOIN blocks b ON b.rowid = l.block"
-            " WHERE l.kind IN ('ref', 'embed')"
-            "   AND NOT EXISTS (SELECT 1 FROM blocks x WHERE x.id = l.target)"
-            " ORDER BY b.path, b.idx"
-        )
-        return [(Backlink(*row[:5]), row[5], bool(row[6])) for row in rows]
+        return sqlite_reads.unresolved_links(self._reader())
 
+    @reading
     def notebook_links(self) -> list[tuple[Backlink, str]]:
-        rows = self._reader().execute(
-            "SELECT b.id, b.path, b.idx, l.kind, b.source, l.target"
-            " FROM links l JOIN blocks b ON b.rowid = l.block WHERE l.kind = 'notebook'"
-            " ORDER BY b.path, b.idx"
-        )
-        return [(Backlink(*row[:5]), row[5]) for row in rows]
+        return sqlite_reads.notebook_links(self._reader())
 
+    @reading
     def embed_edges(self) -> list[tuple[str, str]]:
-        rows = self._reader().execute(
-            "SELECT DISTINCT b.id, l.target FROM links l JOIN blocks b ON b.rowid = l.block"
-            " WHERE l.kind = 'embed' AND b.id IS NOT NULL"
-            "   AND NOT EXISTS (SELECT 1 FROM blocks e"
-            "                   WHERE e.id = b.id AND e.first_seen < b.first_seen)"
-        )
-        return [(row[0], row[1]) for row in rows]
+        return sqlite_reads.embed_edges(self._reader())
 
+    @reading
     def ids_resolving_elsewhere(self, path: str) -> set[str]:
-        rows = self._reader().execute(
-            "SELECT DISTINCT b.id FROM blocks b WHERE b.path = ? AND b.id IS NOT NULL"
-            " AND EXISTS (SELECT 1 FROM blocks e WHERE e.id = b.id AND e.path != b.path"
-            "             AND e.first_seen < b.first_seen)",
-            (path,),
-        )
-        return {row[0] for row in rows}
+        return sqlite_reads.ids_resolving_elsewhere(self._reader(), path)
 
+    @reading
     def notebook_paths_named(self, name: str) -> list[str]:
-        return [
-            path
-            for (path,) in self._reader().execute(
-                "SELECT path FROM files WHERE skipped IS NULL AND (path = ? OR path LIKE ?"
-                " ESCAPE '\\')",
-                (name, "%/" + _like_escape(name)),
-            )
-        ]
+        return sqlite_reads.notebook_paths_named(self._reader(), name)
 
+    @reading
+    def notebook_targets(self, path: str) -> list[str]:
+        return sqlite_reads.notebook_targets(self._reader(), path)
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression for what a user typed: every word must appear, and the
-    last one as a prefix (the user may still be typing it). A last word of one or two
-    ASCII letters or digits matches as a whole word instead: as a prefix it would match
-    nearly everything, and FTS5 merges the postings of every word it starts before it
-    returns a row, which no time budget can interrupt (prefixes of PREFIX_INDEX
-    characters are indexed, and longer ones start fewer words). A run of Chinese or
-    Japanese characters is one word to the tokenizer: its beginning, however short,
-    stays a prefix. Words are quoted, so FTS syntax in the input (``"``, ``*``,
-    ``NEAR``, ``OR``, ``column:``) is only ever text."""
-    words = _words(text)[:MAX_QUERY_TERMS]
-    if not words:
-        return ""
-    terms = [f'"{w}"' for w in words]
-    last = words[-1]
-    if not text[-1:].isspace() and (len(last) >= PREFIX_INDEX or not last.isascii()):
-        terms[-1] += "*"
-    return " ".join(terms)
+    @reading
+    def real_path(self, path: str) -> str | None:
+        return sqlite_reads.real_path(self._reader(), path)
 
-
-def _words(text: str) -> list[str]:
-    """The words of a query as the index's tokenizer splits them. Python's idea of a
-    word character and SQLite's (older Unicode tables) differ on a few letters; a quoted
-    word that SQLite splits would be a phrase, which an index without positions cannot
-    match, so non-ASCII text is split by SQLite itself."""
-    if text.isascii():
-        return _WORD_RE.findall(text)
-    with _TOKENIZER_LOCK:
-        con = _tokenizer()
-        con.execute("DELETE FROM words")
-        con.execute("INSERT INTO words (text) VALUES (?)", (text,))
-        return [term for (term,) in con.execute("SELECT term FROM words_vocab ORDER BY offset")]
-
-
-_TOKENIZER_LOCK = threading.Lock()
-
-
-@functools.cache
-def _tokenizer() -> sqlite3.Connection:
-    """An in-memory FTS5 table with the index's tokenizer, to split query text."""
-    con = sqlite3.connect(":memory:", check_same_thread=False)
-    con.executescript(
-        f"""
-        CREATE VIRTUAL TABLE words USING fts5 (text, tokenize = {_TOKENIZE});
-        CREATE VIRTUAL TABLE words_vocab USING fts5vocab (words, 'instance');
-        """
-    )
-    return con
-
-
-def _block_key(
-    taken: Container[tuple[str, object]], block_id: str | None, index: int
-) -> tuple[str, object]:
-    """How a cell is matched across two versions of its notebook: by id, or by position
-    when it has none (or repeats an id already seen in this notebook)."""
-    if block_id and ("id", block_id) not in taken:
-        return ("id", block_id)
-    return ("idx", index)
-
-
-def _insert_many(
-    con: sqlite3.Connection, into: str, rows: Sequence[tuple[object, ...]], verb: str = "INSERT"
-) -> None:
-    """Insert rows with a few multi-row statements rather than one per row: SQLite then
-    runs without the GIL for a whole chunk (executemany takes it back after every row,
-    and waits for it while another thread parses)."""
-    if not rows:
-        return
-    width = len(rows[0])
-    per_statement = max(1, _MAX_VARIABLES // width)
-    group = "(" + ",".join("?" * width) + ")"
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        values = ",".join([group] * len(chunk))
-        con.execute(
-            f"{verb} INTO {into} VALUES {values}",
-            [value for row in chunk for value in row],
+    @reading
+    def label_clashes(self, limit: int) -> list[LabelHolder]:
+        return self._cached(
+            f"labels:{limit}", lambda: sqlite_reads.label_clashes(self._reader(), limit)
         )
 
+    @reading
+    def problems(self) -> list[tuple[str, str]]:
+        return sqlite_reads.problems(self._reader())
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-@contextlib.contextmanager
-def _deadline(con: sqlite3.Connection, budget_ms: int) -> Iterator[None]:
-    """Interrupt the statements run inside once ``budget_ms`` has passed."""
-    end = time.monotonic() + budget_ms / 1000
-
-    def over() -> int:
-        return 1 if time.monotonic() > end else 0
-
-    con.set_progress_handler(over, 2000)
-    try:
-        yield
-    finally:
-        con.set_progress_handler(None, 0)
+    @reading
+    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
+        return sqlite_reads.patched_embeds(self._reader())

@@ -1,0 +1,41 @@
+"""Opening a file that claims to be a notebook: only a regular file, and never a wait.
+
+A path ending in ``.ipynb`` may be a named pipe, a device or a socket; ``open`` on a pipe
+blocks until someone writes to it, which would hold a thread (and the request waiting
+on it) forever. The file is opened without blocking and checked before it is read.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from typing import BinaryIO
+
+
+def open_regular(os_path: str) -> BinaryIO:
+    """``os_path`` opened for reading in binary, or OSError when it is not a regular
+    file (its message says so)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(os_path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, a device or a socket)")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(os_path: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, else OSError."""
+    with open_regular(os_path) as f:
+        # read(n) allocates n bytes: ask for the size the file has (and past it, when
+        # it is growing, for no more than the limit allows).
+        size = os.fstat(f.fileno()).st_size
+        data = f.read(min(size, limit) + 1)
+        if size < len(data) <= limit:
+            data += f.read(limit + 1 - len(data))
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes")
+    return data

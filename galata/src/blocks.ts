@@ -164,10 +164,11 @@ export class BlocksHelper implements IBlocksHelper {
     options: IWaitOptions = {}
   ): Promise<Locator> {
     const page = this._page;
-    // Before any page of the application is loaded there is no app to ask: open the
-    // notebook the way each front end does it once the app is there.
+    // Notebook 7 marks its pages with `data-notebook` on the body (and names its app).
     const notebook = await page.evaluate(
-      () => (window as any).jupyterapp?.name === 'Jupyter Notebook'
+      () =>
+        (window as any).jupyterapp?.name === 'Jupyter Notebook' ||
+        document.body.dataset.notebook !== undefined
     );
     if (notebook) {
       // Notebook 7 opens every notebook in a page of its own.

@@ -17,6 +17,7 @@ import { BacklinksModel, BacklinksView } from './backlinks';
 import { BadgeController } from './badges';
 import { CellNodes } from './cellnodes';
 import { addCommands, CommandIDs, persistedCellId } from './commands';
+import { addLabelCommands, followLinkMoves } from './labelling';
 import { registerBlockCompletion } from './completion';
 import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
 import { BlocksModel, IBlocksEvent } from './model';
@@ -240,6 +241,8 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ): void => {
     addCommands(app, tracker, model, palette);
+    addLabelCommands(app, tracker, model, palette);
+    followLinkMoves(app, model, tracker);
   }
 };
 

@@ -72,4 +72,7 @@ python -m bench --notebooks 50 --repeat 1 --rounds 20
 step "galata (JupyterLab in headless Chromium)"
 (cd ui-tests && jlpm install >/dev/null && jlpm playwright test)
 
+step "Jupyter Notebook 7 (the same extension, in jupyter notebook)"
+(cd ui-tests && jlpm playwright test --config playwright-notebook.config.js)
+
 step "All test layers passed"

@@ -1,11 +1,14 @@
-"""What `jupyter blocks check` finds: references that do not resolve, duplicate ids,
-embed cycles and notebooks that could not be indexed. Reads the store only."""
+"""What `jupyter blocks check` finds: references that do not resolve, duplicate ids
+(which notebook is the copy, and why), labels declared twice or clashing with an id,
+embeds whose patch is not JSON, embed cycles, and notebooks that could not be indexed
+(in full). Reads the store only."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .patch import PatchError, parse_patch
 from .store import Backlink, BlockStore
 
 LIST_LIMIT = 10_000
@@ -19,11 +22,15 @@ class CheckReport:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     cycles: list[list[dict[str, Any]]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    patches: list[dict[str, Any]] = field(default_factory=list)
+    partial: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        """A reference that does not show a live block or notebook fails the check."""
-        return bool(self.broken or self.deleted or self.notebook_links)
+        """A reference that does not show a live block or notebook, or an embed whose
+        patch cannot apply, fails the check."""
+        return bool(self.broken or self.deleted or self.notebook_links or self.patches)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "failed": self.failed}
@@ -48,10 +55,26 @@ def check(store: BlockStore) -> CheckReport:
         if path is None:
             report.notebook_links.append({**_where(link), "target": target, "reason": reason})
     report.duplicates = [
-        {"path": d.path, "original": d.original, "count": d.count}
+        {
+            "path": d.path,
+            "original": d.original,
+            "count": d.count,
+            "reason": d.reason,
+            "conclusive": d.conclusive,
+        }
         for d in store.duplicates(LIST_LIMIT)
     ]
+    report.labels = [
+        {"label": h.label, "id": h.id, "path": h.path, "index": h.index, "clash": h.clash}
+        for h in store.label_clashes(LIST_LIMIT)
+    ]
+    for link, target, facet in store.patched_embeds():
+        try:
+            parse_patch(facet.split(" with ", 1)[1])
+        except PatchError as error:
+            report.patches.append({**_where(link), "target": target, "reason": str(error)})
     report.skipped = [{"path": p, "reason": r} for p, r in store.skipped()]
+    report.partial = [{"path": p, "reason": r} for p, r in store.problems()]
     cycles = embed_cycles(store.embed_edges())
     if cycles:
         places = store.get_blocks(sorted({i for cycle in cycles for i in cycle}))

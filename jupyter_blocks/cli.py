@@ -24,7 +24,7 @@ from .cells import NotebookReader
 from .check import CheckReport, check
 from .export import export
 from .indexer import Indexer, TreeRules
-from .refs import is_block_id
+from .refs import is_target
 from .store import BlockStore, StoreUnavailable, open_or_set_aside
 from .views import backlink_json, block_json, search_hit_json
 
@@ -127,7 +127,7 @@ class BlocksCommand(JupyterApp):
         self.exit(code)
 
     def block_id(self) -> str:
-        if not self.extra_args or not is_block_id(self.extra_args[0]):
+        if not self.extra_args or not is_target(self.extra_args[0]):
             self.exit_with(f"Give a block id: jupyter blocks {self.name.split()[-1]} ID", 2)
         return self.extra_args[0]
 
@@ -333,9 +333,22 @@ def render_report(report: CheckReport) -> str:
         "Duplicate ids",
         report.duplicates,
         lambda d: (
-            f"{d['path']} repeats {d['count']} ids of {d['original']}"
-            " (fix: POST /api/blocks/reassign-ids with the copy's path)"
+            f"{d['path']} repeats {d['count']} ids of {d['original']}, judged the copy: "
+            f"{d['reason']} (fix: POST /api/blocks/reassign-ids with the copy's path)"
         ),
+    )
+    section(
+        "Labels declared twice, or that are a block's id",
+        report.labels,
+        lambda h: (
+            f"{at(h)}: label {h['label']} "
+            + ("is also a block's id (the id wins)" if h["clash"] == "id" else "is declared twice")
+        ),
+    )
+    section(
+        "Embeds whose patch cannot apply",
+        report.patches,
+        lambda i: f"{at(i)}: (({i['target']})) {i['reason']}",
     )
     section(
         "Embed cycles",
@@ -343,6 +356,7 @@ def render_report(report: CheckReport) -> str:
         lambda c: " -> ".join(f"{b['id']} ({b['path']})" for b in [*c, c[0]]),
     )
     section("Skipped notebooks", report.skipped, lambda s: f"{s['path']}: {s['reason']}")
+    section("Notebooks indexed in part", report.partial, lambda s: f"{s['path']}: {s['reason']}")
     if not report.failed:
         lines.append("Every reference resolves.")
     return "\n".join(lines)

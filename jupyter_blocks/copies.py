@@ -57,15 +57,11 @@ class Verdict:
     conclusive: bool
 
 
-def copy_stem(path: str) -> str | None:
-    """The name a notebook's name says it is a copy of (``analysis-Copy1.ipynb`` ->
-    ``analysis``), or None."""
+def copy_stems(path: str) -> set[str]:
+    """The names a notebook's name says it may be a copy of (``analysis-Copy1.ipynb`` ->
+    ``{"analysis"}``; ``a - Copy.ipynb`` -> ``{"a", "a -"}``), or an empty set."""
     stem = os.path.splitext(os.path.basename(path))[0]
-    for pattern in _COPY_PATTERNS:
-        match = pattern.match(stem)
-        if match:
-            return match.group("stem")
-    return None
+    return {match.group("stem") for p in _COPY_PATTERNS if (match := p.match(stem))}
 
 
 def judge(a: Holder, b: Holder, root: str | None = None) -> Verdict:
@@ -80,8 +76,9 @@ def judge(a: Holder, b: Holder, root: str | None = None) -> Verdict:
         )
     # 2. Names.
     stem_a, stem_b = _stem(a.path), _stem(b.path)
-    a_copy = copy_stem(a.path) == stem_b and os.path.dirname(a.path) == os.path.dirname(b.path)
-    b_copy = copy_stem(b.path) == stem_a and os.path.dirname(a.path) == os.path.dirname(b.path)
+    same_folder = os.path.dirname(a.path) == os.path.dirname(b.path)
+    a_copy = same_folder and stem_b in copy_stems(a.path)
+    b_copy = same_folder and stem_a in copy_stems(b.path)
     if a_copy != b_copy:
         original, copy = (b, a) if a_copy else (a, b)
         return Verdict(
@@ -121,12 +118,14 @@ def _stem(path: str) -> str:
 
 def git_added(root: str, path: str) -> int | None:
     """When ``path`` was first added to the git repository holding ``root`` (commit
-    time, seconds), or None when there is no repository, no history or no git."""
-    return _git_added(os.path.realpath(root), path)
+    time, seconds), or None when there is no repository, no history or no git. Asked
+    from the notebook's folder: the repository may be the root, hold it, or sit in it."""
+    full = os.path.join(os.path.realpath(root), path)
+    return _git_added(os.path.dirname(full), os.path.basename(full))
 
 
 @lru_cache(maxsize=4096)
-def _git_added(root: str, path: str) -> int | None:
+def _git_added(folder: str, name: str) -> int | None:
     git = shutil.which("git")
     if git is None:
         return None
@@ -142,13 +141,13 @@ def _git_added(root: str, path: str) -> int | None:
                 "-c",
                 "core.hooksPath=/dev/null",
                 "log",
+                # No --follow: it takes an exact copy for the file it was copied from.
                 "--diff-filter=A",
-                "--follow",
                 "--format=%ct",
                 "--",
-                path,
+                name,
             ],
-            cwd=root,
+            cwd=folder,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
             capture_output=True,
             text=True,

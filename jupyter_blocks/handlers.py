@@ -21,9 +21,9 @@ from tornado import web
 from . import __version__
 from .ids import IdError
 from .persist import BadRequest, Conflict, IdKeeper, NotFound, Refused
-from .refs import is_block_id
+from .refs import is_target
 from .service import BlocksService, IndexUnavailable
-from .views import backlink_json, search_hit_json
+from .views import search_hit_json
 
 API_PREFIX = "/api/blocks"
 ID_PATTERN = r"(?P<block_id>[^/]+)"
@@ -95,11 +95,12 @@ class BlocksHandler(APIHandler):
 
     @staticmethod
     def checked_id(block_id: str) -> str:
-        if not is_block_id(block_id):
+        """A block id or label, as ``((...))`` may hold it; 400 otherwise."""
+        if not is_target(block_id):
             raise web.HTTPError(
                 400,
-                f"{block_id[:80]!r} is not a block id: ids are 1 to 64 letters, "
-                "digits, '-' or '_'.",
+                f"{block_id[:80]!r} is not a block id or label: ids are 1 to 64 letters, "
+                "digits, '-' or '_' (labels may also hold '.' and ':').",
             )
         return block_id
 
@@ -187,8 +188,7 @@ class BacklinksHandler(BlocksHandler):
     @authorized
     async def get(self, block_id: str) -> None:
         block_id = self.checked_id(block_id)
-        links = await self.blocks.backlinks(block_id)
-        self.finish({"id": block_id, "backlinks": [backlink_json(b, block_id) for b in links]})
+        self.finish({"id": block_id, "backlinks": await self.blocks.backlinks(block_id)})
 
 
 class NotebookBacklinksHandler(BlocksHandler):
@@ -206,7 +206,7 @@ class NotebookBacklinksHandler(BlocksHandler):
                 f"No indexed notebook at {path[:200]}: check the path (relative to "
                 "the server root) or the skipped files in /api/blocks/status.",
             )
-        self.finish({"path": path, "backlinks": [backlink_json(b, None) for b in links]})
+        self.finish({"path": path, "backlinks": links})
 
 
 class BacklinkCountsHandler(BlocksHandler):

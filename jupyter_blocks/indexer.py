@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import logging
 import os
 import time
@@ -98,6 +99,14 @@ class Batch:
     the reason it is skipped."""
 
     items: list[tuple[str, FileState, NotebookRow | Skip]]
+    # The scan that read them (0: a change seen alone): what one scan finds together
+    # (a clone, a checkout) says nothing of which came first (copies.py).
+    scan: int = 0
+
+
+def new_scan() -> int:
+    """A number for a scan, growing with time."""
+    return time.time_ns()
 
 
 @dataclass
@@ -219,10 +228,10 @@ class Indexer:
         gone = sorted(p for p in known if p not in held)
         return stale, gone
 
-    def read(self, files: list[tuple[str, FileState]]) -> Batch:
+    def read(self, files: list[tuple[str, FileState]], scan: int = 0) -> Batch:
         """Read and parse these notebooks (no store access: any thread may run this, so
         that the next batch is parsed while the writer stores this one)."""
-        return Batch([(path, state, self._read_one(path, state)) for path, state in files])
+        return Batch([(path, state, self._read_one(path, state)) for path, state in files], scan)
 
     def _read_one(self, path: str, state: FileState) -> NotebookRow | Skip:
         """The notebook, or why it is skipped. Never raises: one odd file must not stop
@@ -252,6 +261,7 @@ class Indexer:
             if now != state:
                 state, result = now, self._read_one(path, now)
             if isinstance(result, NotebookRow):
+                result.scan = batch.scan
                 rows.append((result, state))
             elif self._being_written(path, state, result):
                 self.deferred.append(path)
@@ -337,8 +347,9 @@ class Indexer:
         same steps one batch at a time so that saves interleave)."""
         change = Change()
         batches = batched(files)
+        read = functools.partial(self.read, scan=new_scan())
         with self.bulk_for(files), ThreadPoolExecutor(1, "jupyter-blocks-parser") as parser:
-            for files_read in read_ahead(parser, self.read, batches):
+            for files_read in read_ahead(parser, read, batches):
                 batch = files_read.result()
                 change.update(self.write(batch))
                 if progress is not None:

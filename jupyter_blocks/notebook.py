@@ -13,8 +13,12 @@ from typing import Any
 import orjson
 
 from .files import open_regular
+from .labels import label_of
 from .refs import MAX_PARSE_COST, find_references, is_block_id, parse_cost
+from .searchtext import index_text
 from .store import BlockRow, FileState, LinkRow, NotebookRow
+from .store.base import path_key
+from .titles import block_title, is_heading
 
 CELL_TYPES = ("markdown", "code", "raw")
 
@@ -218,7 +222,17 @@ def notebook_row(nb: dict[str, Any], path: str, state: FileState) -> NotebookRow
         nbformat=4,
         nbformat_minor=nb["nbformat_minor"],
         problems=problems,
+        title=notebook_title(blocks),
     )
+
+
+def notebook_title(blocks: list[BlockRow]) -> str:
+    """A notebook's title: its first heading (the title of the first markdown block
+    that starts with one), or "" (the file name stands in for it)."""
+    for block in blocks:
+        if block.cell_type == "markdown" and block.source.lstrip().startswith("#"):
+            return block.title
+    return ""
 
 
 # Markdown parsed for references in one notebook, at most (about two seconds).
@@ -241,11 +255,14 @@ def _block(index: int, cell: dict[str, Any], parse: bool) -> BlockRow:
         links = [
             LinkRow(
                 ref.kind,
-                normalize_path(ref.target) if ref.kind == "notebook" else ref.target,
-                ref.facet,
+                # Notebook paths compare in NFC, as the index keys them.
+                path_key(normalize_path(ref.target)) if ref.kind == "notebook" else ref.target,
+                ref.written_facet(),
             )
             for ref in find_references(source)
         ]
+    label = label_of(cell_type, source)
+    title = block_title(source, cell_type)
     return BlockRow(
         index=index,
         # An id that breaks the schema cannot be referenced: the cell is addressed by
@@ -254,6 +271,10 @@ def _block(index: int, cell: dict[str, Any], parse: bool) -> BlockRow:
         cell_type=cell_type,
         source=source,
         links=links,
+        label=label,
+        title=title,
+        words=index_text(source),
+        name=" ".join(filter(None, [label, title if is_heading(source, cell_type) else ""])),
     )
 
 

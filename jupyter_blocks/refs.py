@@ -72,6 +72,13 @@ class Reference:
     output: int | None = None
     patch: str | None = None
 
+    def written_facet(self) -> str | None:
+        """The facet as the syntax writes it (``outputs[1] with {...}``), or None."""
+        if self.facet is None:
+            return None
+        text = self.facet if self.output is None else f"{self.facet}[{self.output}]"
+        return text if self.patch is None else f"{text} with {self.patch}"
+
 
 _ID = r"[A-Za-z0-9_-]{1,64}"
 _TARGET = r"[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,63}"

@@ -22,10 +22,12 @@ from .cells import NotebookContent, NotebookReader
 from .guard import IndexUnavailable, StoreGuard
 from .indexer import Change, Indexer, TreeRules, storable
 from .notebook import normalize_path
-from .refs import is_block_id
+from .refs import find_references, is_target
 from .store import Backlink, Block, BlockStore, Counts, SearchResult, StoreError
+from .store.base import path_key
+from .titles import block_title
 from .upkeep import Emit, Upkeep
-from .views import block_json
+from .views import backlink_entries, block_json
 from .watch import TreeWatcher
 
 __all__ = ["BlocksService", "IndexUnavailable"]
@@ -93,6 +95,7 @@ class BlocksService:
         self._tasks: list[asyncio.Task[None]] = []
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self._last_seen: tuple[Counts, list[tuple[str, str]], list[Any]] = (Counts(0, 0, 0), [], [])
+        self._last_notes: tuple[list[Any], list[tuple[str, str]]] = ([], [])
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -201,6 +204,14 @@ class BlocksService:
             reason = self.guard.reason
         unstored = [(storable(p), r) for p, r in sorted(self.indexer.unstored.items())]
         listed = unstored + skipped
+        labels, problems = self._last_notes
+        if self.guard.usable:
+            with contextlib.suppress(IndexUnavailable):
+                labels, problems = await asyncio.gather(
+                    self.guard.read(self.store.label_clashes, LIST_LIMIT, partial=True),
+                    self.guard.read(self.store.problems, partial=True),
+                )
+                self._last_notes = (labels, problems)
         return {
             "state": state,
             "reason": reason,
@@ -212,24 +223,52 @@ class BlocksService:
             "skipped": [{"path": p, "reason": r} for p, r in listed[:LIST_LIMIT]],
             "skipped_total": len(listed),
             "duplicates": [
-                {"path": d.path, "original": d.original, "count": d.count} for d in duplicates
+                {
+                    "path": d.path,
+                    "original": d.original,
+                    "count": d.count,
+                    "reason": d.reason,
+                    "conclusive": d.conclusive,
+                }
+                for d in duplicates
             ],
+            "labels": [
+                {"label": h.label, "id": h.id, "path": h.path, "index": h.index, "clash": h.clash}
+                for h in labels
+            ],
+            "partial": [{"path": p, "reason": r} for p, r in problems[:LIST_LIMIT]],
         }
 
-    async def resolve(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
-        """Every id's block as served (None when unknown), in one pass."""
-        valid = [i for i in ids if is_block_id(i)]
-        blocks = await self._read(self.store.get_blocks, valid) if valid else {}
-        served = await self._read(self._with_content, list(blocks.values()))
-        result: dict[str, dict[str, Any] | None] = dict.fromkeys(ids)
+    async def resolve(self, targets: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Every target's block as served (None when unknown), in one pass: a target is
+        an id, else a label (an id wins)."""
+        valid = [t for t in targets if is_target(t)]
+        found: dict[str, Block] = await self._read(self.store.get_blocks, valid) if valid else {}
+        served = await self._read(self._with_content, list(found.values()))
+        titles = await self._titles([b.source for b in found.values() if b.cell_type == "markdown"])
+        result: dict[str, dict[str, Any] | None] = dict.fromkeys(targets)
         trust: dict[str | None, bool] = {}
-        for item in served:
+        for target, item in zip(found, served, strict=True):
+            if item is None:
+                continue
             signature = item.pop("_signature")
             if signature not in trust:
                 trust[signature] = self._is_trusted(signature)
             item["trusted"] = trust[signature]
-            result[item["id"]] = item
+            item["title"] = block_title(item["source"], item["cell_type"], titles)
+            result[target] = item
         return result
+
+    async def _titles(self, sources: list[str]) -> dict[str, str]:
+        """The titles of the blocks these markdown sources reference (to show their
+        references by title, one level deep)."""
+        targets = sorted(
+            {r.target for s in sources for r in find_references(s) if r.kind != "notebook"}
+        )
+        if not targets:
+            return {}
+        found: dict[str, Block] = await self._read(self.store.get_blocks, targets)
+        return {t: block_title(b.source, b.cell_type) for t, b in found.items()}
 
     async def block(self, block_id: str) -> dict[str, Any] | None:
         return (await self.resolve([block_id]))[block_id]
@@ -262,23 +301,38 @@ class BlocksService:
     async def search(self, query: str, limit: int) -> SearchResult:
         return await self._read(self.store.search, query, limit, self.search_budget_ms)
 
-    async def backlinks(self, block_id: str) -> list[Backlink]:
-        return await self._read(self.store.backlinks, block_id)
+    async def backlinks(self, block_id: str) -> list[dict[str, Any]]:
+        """Blocks referencing or embedding a block (by its id or its label), one entry
+        per cell, as served (``views.backlink_entries``)."""
+        links: list[Backlink] = await self._read(self.store.backlinks, block_id)
+        block = (await self._read(self.store.get_blocks, [block_id])).get(block_id)
+        marked = {block_id} | ({block.label} if block is not None and block.label else set())
+        titles = await self._titles([link.source for link in links])
+        return backlink_entries(links, frozenset(marked), titles)
 
-    async def notebook_backlinks(self, path: str) -> list[Backlink] | None:
-        """Backlinks of a notebook, or None when the index does not hold it."""
+    async def notebook_backlinks(self, path: str) -> list[dict[str, Any]] | None:
+        """Backlinks of a notebook (references to any of its blocks, and ``[[links]]``
+        to it), one entry per cell, or None when the index does not hold it. The path
+        is compared in NFC, as links are."""
         path = normalize_path(path)
 
-        def query() -> list[Backlink] | None:
-            if self.store.file_state(path) is None:
+        def query() -> tuple[str, list[str], list[Backlink], list[str]] | None:
+            real = self.store.real_path(path)
+            if real is None:
                 return None
-            targets = [path]
-            name = path.rsplit("/", 1)[-1]
-            if name != path and self.store.notebook_paths_named(name) == [path]:
+            targets = [path_key(real)]
+            name = targets[0].rsplit("/", 1)[-1]
+            if name != targets[0] and self.store.notebook_paths_named(name) == [real]:
                 targets.append(name)  # a bare [[name.ipynb]] that only this one answers
-            return self.store.notebook_backlinks(path, targets)
+            own = self.store.notebook_targets(real)
+            return real, targets, self.store.notebook_backlinks(real, targets), own
 
-        return await self._read(query)
+        found = await self._read(query)
+        if found is None:
+            return None
+        _real, targets, links, own = found
+        titles = await self._titles([link.source for link in links])
+        return backlink_entries(links, frozenset([*targets, *own]), titles)
 
     async def resolve_notebook_link(self, target: str) -> tuple[str | None, str]:
         return await self._read(self.store.resolve_notebook_link, normalize_path(target))
@@ -288,15 +342,17 @@ class BlocksService:
         path = normalize_path(path)
 
         def query() -> dict[str, int] | None:
-            if self.store.file_state(path) is None:
+            real = self.store.real_path(path)
+            if real is None:
                 return None
-            return self.store.backlink_counts(path)
+            return self.store.backlink_counts(real)
 
         return await self._read(query)
 
-    def _with_content(self, blocks: list[Block]) -> list[dict[str, Any]]:
-        """Blocks as served, with outputs read from their files (reader thread)."""
-        served: list[dict[str, Any]] = []
+    def _with_content(self, blocks: list[Block]) -> list[dict[str, Any] | None]:
+        """Blocks as served, with outputs read from their files (reader thread); None
+        for a block not to serve."""
+        served: list[dict[str, Any] | None] = []
         for block in blocks:
             content: NotebookContent | None = None
             if not block.deleted:
@@ -304,6 +360,7 @@ class BlocksService:
                     # The file was hidden or swapped for a symlink out of the root since
                     # it was indexed: serve nothing from it, and let the index catch up.
                     self._loop_call(self.enqueue, block.path)
+                    served.append(None)
                     continue
                 content = self.reader.read(self.rules.os_path(block.path))
             cell = content.cell(block.id, block.index) if content else None

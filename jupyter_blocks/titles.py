@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 
 from markdown_it.token import Token
@@ -36,6 +37,7 @@ from .refs import (
 
 TITLE_CHARS = 80
 _OPTION_RE = re.compile(r"^\s*#\|")
+_ATX_RE = re.compile(r"#{1,6}(?:[ \t]|$)", re.MULTILINE)
 _COMMENT_RE = re.compile(r"^(?:#+|//+|--+)\s*")
 _TARGET_LINE_RE = re.compile(r"^\s*\([^()\n]+\)=\s*$")
 _MATH_RE = re.compile(r"@@([0-9]+)@@")
@@ -56,6 +58,18 @@ def block_title(
     return text if len(text) <= max_length else text[: max_length - 1].rstrip() + "…"
 
 
+def is_heading(source: str, cell_type: str = "markdown") -> bool:
+    """Whether a block's title names it (a markdown block opening with an ATX heading,
+    a code block whose first line past its cell options is a comment) rather than being
+    its first words."""
+    if cell_type == "markdown":
+        return _ATX_RE.match(source.lstrip()) is not None
+    for line in source.splitlines():
+        if line.strip() and not _OPTION_RE.match(line):
+            return _COMMENT_RE.match(line.strip()) is not None
+    return False
+
+
 def _code_title(source: str) -> str:
     for line in source.splitlines():
         if line.strip() and not _OPTION_RE.match(line):
@@ -64,7 +78,17 @@ def _code_title(source: str) -> str:
 
 
 def _markdown_title(source: str, titles: Mapping[str, str]) -> str:
+    # Most titles are in the first paragraph: parse it alone first (a cell is parsed
+    # whole only when it holds no text there, as after an opening fence).
+    head = _FIRST_BLOCK_RE.match(source)
+    if head is not None and len(head.group(0)) < len(source):
+        found = next(_markdown_lines(head.group(0), titles, whole=False), "")
+        if found and "`" not in head.group(0) and "~" not in head.group(0):
+            return found
     return next(_markdown_lines(source, titles, whole=False), "")
+
+
+_FIRST_BLOCK_RE = re.compile(r"\s*\S.*?(?:\n[ \t]*\n|\Z)", re.DOTALL)
 
 
 # Around the title of a reference the caller asked to find (``block_text``).
@@ -94,8 +118,9 @@ def _markdown_lines(
         def title(m: re.Match[str]) -> str:
             ref = found[int(m.group(1))][2]
             value = _shown(ref, titles)
-            if ref.kind != "notebook" and ref.target in marked:
-                return f"{_MARK_OPEN}{value or ref.target}{_MARK_CLOSE}"
+            if _key(ref) in marked:  # an embed of it too shows, by its title
+                value = value or titles.get(ref.target, "") or ref.target
+                return f"{_MARK_OPEN}{value}{_MARK_CLOSE}"
             return value
 
         return _MATH_RE.sub(lambda m: _math(math, int(m.group(1))), pattern.sub(title, part))
@@ -127,8 +152,8 @@ def block_text(
     marked: frozenset[str] = frozenset(),
 ) -> tuple[str, list[tuple[int, int]]]:
     """A block's whole text as a person reads it (as ``block_title`` reads its first
-    line), and where in it references to ``marked`` targets show (their titles), as
-    ``(start, end)`` offsets."""
+    line), and where in it references to ``marked`` targets (ids, labels, normalized
+    notebook paths) show, as ``(start, end)`` offsets."""
     if cell_type == "markdown":
         raw = " ".join(_markdown_lines(source, titles, whole=True, marked=marked))
     else:
@@ -167,6 +192,15 @@ def _first_line(children: list[Token], shown: Show, written: Show, whole: bool =
         elif tok.type == "image":
             parts.append(_first_line(tok.children or [], shown, written))
     return "".join(parts)
+
+
+def _key(ref: Reference) -> str:
+    """How ``marked`` names what a reference points at: its target, or for a notebook
+    link the normalized path (as the index keys it: ``notebook.normalize_path``)."""
+    if ref.kind != "notebook":
+        return ref.target
+    path = posixpath.normpath("/" + ref.target.strip().replace("\\", "/")).lstrip("/")
+    return unicodedata.normalize("NFC", path)
 
 
 def _shown(ref: Reference, titles: Mapping[str, str]) -> str:

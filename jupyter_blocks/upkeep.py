@@ -22,13 +22,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
 from .guard import StoreGuard
-from .indexer import BATCH, WRITE_GRACE_NS, Batch, Change, Indexer, batched, read_ahead
+from .indexer import (
+    BATCH,
+    WRITE_GRACE_NS,
+    Batch,
+    Change,
+    Indexer,
+    batched,
+    new_scan,
+    read_ahead,
+)
 from .store import FileState, StoreBusy, StoreCorrupt, StoreError, StoreFull
 
 State = Literal["starting", "indexing", "ready", "unavailable"]
@@ -205,7 +215,7 @@ class Upkeep:
         bulk = await self.guard.write(self.indexer.bulk_for, stale)
         await self.guard.write(bulk.__enter__)
         try:
-            async for batch in self._read_ahead(stale):
+            async for batch in self._read_ahead(stale, new_scan()):
                 self._emit_change(await self.guard.write(self.indexer.write, batch), False)
                 self.done += len(batch.items)
                 await self.guard.write(self.store.scan_progress, self.done, self.total)
@@ -304,7 +314,8 @@ class Upkeep:
             many = len(stale) > BATCH
             if many:
                 self._emit({"action": "progress", "done": 0, "total": len(stale)})
-            async for batch in self._read_ahead(stale):
+            # Notebooks that arrive together (a pull, a folder copied in) are one scan.
+            async for batch in self._read_ahead(stale, new_scan() if len(stale) > 1 else 0):
                 self._emit_change(await self.guard.write(self.indexer.write, batch), False)
                 self._in_flight -= len(batch.items)
             if many:
@@ -313,9 +324,12 @@ class Upkeep:
         finally:
             self._in_flight = 0
 
-    async def _read_ahead(self, files: list[tuple[str, FileState]]) -> AsyncIterator[Batch]:
+    async def _read_ahead(
+        self, files: list[tuple[str, FileState]], scan: int
+    ) -> AsyncIterator[Batch]:
         """The notebooks in batches, each parsed while the one before is stored."""
-        for future in read_ahead(self._parser, self.indexer.read, batched(files)):
+        read = functools.partial(self.indexer.read, scan=scan)
+        for future in read_ahead(self._parser, read, batched(files)):
             yield await asyncio.wrap_future(future)
 
     def _recheck_deferred(self) -> None:

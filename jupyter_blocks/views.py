@@ -4,9 +4,12 @@ command line (the REST shapes are a contract: extend them, never rename or drop)
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
+from .refs import find_references
 from .store import Backlink, Block, SearchHit
+from .titles import block_text, block_title
 
 SNIPPET_CHARS = 160
 
@@ -28,6 +31,7 @@ def block_json(
     attachments = cell.get("attachments")
     return {
         "id": block.id,
+        "label": block.label,
         "path": block.path,
         "index": block.index,
         "cell_type": cell_type,
@@ -83,8 +87,44 @@ def _squash(text: str) -> str:
 def search_hit_json(hit: SearchHit) -> dict[str, Any]:
     return {
         "id": hit.id,
+        "label": hit.label,
         "path": hit.path,
         "index": hit.index,
         "cell_type": hit.cell_type,
         "snippet": _squash(hit.snippet),
+        "title": hit.title,
     }
+
+
+def backlink_entries(
+    links: list[Backlink], marked: frozenset[str], titles: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Backlinks as the REST API serves them: one entry per referencing cell (``kind``
+    its first kind, ``kinds`` all of them), with its text as read (``text``: markdown
+    rendered, references shown by their targets' ``titles``), where in it the references
+    to ``marked`` targets show (``marks``, offsets), and its ``title``."""
+    entries: list[dict[str, Any]] = []
+    for link in links:
+        last = entries[-1] if entries else None
+        if last is not None and (last["path"], last["index"]) == (link.path, link.index):
+            if link.kind not in last["kinds"]:
+                last["kinds"].append(link.kind)
+            continue
+        text, marks = block_text(link.source, "markdown", titles, marked)
+        entries.append(
+            {
+                **backlink_json(link, next(iter(sorted(marked)), None)),
+                "kinds": [link.kind],
+                "text": text,
+                "marks": [list(m) for m in marks],
+                "title": block_title(link.source, "markdown", titles),
+            }
+        )
+    return entries
+
+
+def referenced_targets(links: list[Backlink]) -> list[str]:
+    """The ids and labels referenced in the sources of these backlinks (to title them)."""
+    return sorted(
+        {r.target for link in links for r in find_references(link.source) if r.kind != "notebook"}
+    )

@@ -97,6 +97,31 @@ def generate(root: Path, notebooks: int, seed: int = 3) -> dict[str, Any]:
     return truth
 
 
+def run_check(root: Path, home: Path) -> tuple[int, dict[str, Any], str]:
+    """``jupyter blocks index`` then ``check`` on ``root`` with an index in ``home``:
+    the JSON report's exit code, the report, and the text report."""
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+    }
+    db = f"--BlocksApp.db_path={home / 'index.sqlite'}"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "jupyter_blocks.cli", *args, db],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    run("index", str(root))
+    as_json = run("check", str(root), "--json")
+    return as_json.returncode, json.loads(as_json.stdout), run("check", str(root)).stdout
+
+
 class BlocksClient:
     """The REST API as a user's frontend sees it."""
 

@@ -167,6 +167,8 @@ async def test_each_strange_notebook_is_indexed_or_skipped_with_a_reason(strange
         "path": "duplicate-ids-inside.ipynb",
         "original": "duplicate-ids-inside.ipynb",
         "count": 1,
+        "reason": "these ids are repeated by cells of this notebook",
+        "conclusive": True,
     } in status["duplicates"]
     assert (await blocks.get("block", "same"))["source"] == "a"
     # Ids that break the schema are treated as no id at all

@@ -82,9 +82,10 @@ def test_check_lists_each_problem_and_fails(tmp_path: Path, cli: Cli):
     assert [(n["target"], n["reason"]) for n in report["notebook_links"]] == [
         ("missing.ipynb", "no such notebook")
     ]
-    assert report["duplicates"] == [
-        {"path": "target-copy.ipynb", "original": "target.ipynb", "count": 1}
-    ]
+    assert [
+        (d["path"], d["original"], d["count"], d["conclusive"]) for d in report["duplicates"]
+    ] == [("target-copy.ipynb", "target.ipynb", 1, True)]
+    assert "target-copy.ipynb" in report["duplicates"][0]["reason"]
     assert [[b["id"] for b in cycle] for cycle in report["cycles"]] == [["a1", "b1"]]
     assert [s["path"] for s in report["skipped"]] == ["broken.ipynb"]
     assert report["failed"] is True

@@ -179,7 +179,13 @@ async def test_a_copied_notebook_is_reported_and_fixed_in_one_step(copied_root, 
     cells = len(json.loads(original_bytes)["cells"])
     # The copy is reported, and references resolve to the original
     assert status["duplicates"] == [
-        {"path": "data/sales-copy.ipynb", "original": "data/sales.ipynb", "count": cells}
+        {
+            "path": "data/sales-copy.ipynb",
+            "original": "data/sales.ipynb",
+            "count": cells,
+            "reason": "sales-copy.ipynb is named as a copy of sales.ipynb",
+            "conclusive": True,
+        }
     ]
     assert (await blocks.get("block", "sales-plot"))["path"] == "data/sales.ipynb"
     backlinks_before = await blocks.backlink_set("sales-plot")

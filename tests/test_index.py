@@ -63,8 +63,8 @@ async def test_an_id_less_cell_is_addressed_by_position(fixtures_root, blocks):
     assert (hit["id"], hit["index"], hit["cell_type"]) == (None, 1, "markdown")
     # An nbformat 3 notebook's cells are numbered across its worksheets, once converted
     found = await blocks.get("search", q="masses")
-    hit = next(r for r in found["results"] if r["path"] == "fixtures/archive/survey-v3.ipynb")
-    assert (hit["id"], hit["index"], hit["cell_type"]) == (None, 2, "code")
+    hits = [r for r in found["results"] if r["path"] == "fixtures/archive/survey-v3.ipynb"]
+    assert (None, 2, "code") in [(h["id"], h["index"], h["cell_type"]) for h in hits]
 
 
 async def test_search_finds_a_phrase(fixtures_root, blocks):

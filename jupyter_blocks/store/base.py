@@ -16,12 +16,22 @@ decides what to do; the store only tells which it is, with a reason a user can r
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 CellType = Literal["markdown", "code", "raw"]
+
+
+def path_key(path: str) -> str:
+    """How a path is compared: in Unicode NFC (macOS writes names in NFD; a person types
+    NFC), so that names that look the same are the same. The index keeps the real name
+    to open the file."""
+    return unicodedata.normalize("NFC", path)
+
+
 LinkKind = Literal["ref", "embed", "notebook"]
 
 
@@ -36,13 +46,21 @@ class LinkRow:
 
 @dataclass(slots=True)
 class BlockRow:
-    """One cell of a notebook, as the index keeps it."""
+    """One cell of a notebook, as the index keeps it: its place, source and links, its
+    label (``labels.py``), its title (``titles.py``, nested references dropped) and the
+    words search indexes when they differ from the source (``searchtext.py``)."""
 
     index: int
     id: str | None
     cell_type: str
     source: str
     links: list[LinkRow] = field(default_factory=list)
+    label: str | None = None
+    title: str = ""
+    words: str | None = None
+    # What the block is named by, which search ranks first: its label and its title
+    # when the title is a heading (or a code cell's leading comment), not a paragraph.
+    name: str = ""
 
 
 @dataclass(slots=True)
@@ -57,6 +75,11 @@ class NotebookRow:
     nbformat_minor: int = 5
     # What could not be indexed in full (a cell too costly to parse for references).
     problems: list[str] = field(default_factory=list)
+    # The notebook's title: its first heading ("" when it has none).
+    title: str = ""
+    # The scan that read it (0: a change seen live): a copy and its original read by
+    # one scan say nothing of which came first (copies.py).
+    scan: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +100,7 @@ class Block:
     cell_type: str
     source: str
     deleted: bool = False
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +121,8 @@ class SearchHit:
     index: int
     cell_type: str
     snippet: str
+    title: str = ""
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +135,26 @@ class SearchResult:
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
-    """A notebook whose cell ids were first seen in another one (a copy)."""
+    """A notebook holding cell ids of another one, judged its copy (``copies.py``), and
+    why; ``conclusive`` is False when nothing told the two apart."""
 
     path: str
     original: str
     count: int
+    reason: str = ""
+    conclusive: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LabelHolder:
+    """A block declaring a label that another block declares too (or that is another
+    block's id: the id wins)."""
+
+    label: str
+    id: str | None
+    path: str
+    index: int
+    clash: Literal["label", "id"] = "label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,11 +372,36 @@ class BlockStore(ABC):
     def notebook_paths_named(self, name: str) -> list[str]:
         """Indexed notebooks whose file name is ``name`` (to resolve ``[[name.ipynb]]``)."""
 
+    @abstractmethod
+    def notebook_targets(self, path: str) -> list[str]:
+        """The ids and labels of ``path``'s blocks that resolve to them (what a
+        reference to one of its blocks writes)."""
+
+    @abstractmethod
+    def real_path(self, path: str) -> str | None:
+        """The indexed notebook that ``path`` names, compared in NFC (``path_key``): its
+        real name, or None."""
+
+    @abstractmethod
+    def label_clashes(self, limit: int) -> list[LabelHolder]:
+        """Labels declared by more than one block, and labels that are a block's id."""
+
+    @abstractmethod
+    def problems(self) -> list[tuple[str, str]]:
+        """``(path, what)`` for what indexed notebooks could not hold in full (a cell too
+        costly to parse for references)."""
+
+    @abstractmethod
+    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
+        """Embeds written with a ``with {...}`` patch: ``(block, target, facet)``."""
+
     def resolve_notebook_link(self, target: str) -> tuple[str | None, str]:
-        """The notebook ``[[target]]`` names (a path from the root, normalized), or None
-        and why not: a bare file name resolves when exactly one notebook has it."""
-        if self.file_state(target) is not None:
-            return target, ""
+        """The notebook ``[[target]]`` names (a path from the root, normalized; compared
+        in NFC, answered with its real name), or None and why not: a bare file name
+        resolves when exactly one notebook has it."""
+        real = self.real_path(target)
+        if real is not None:
+            return real, ""
         if "/" in target:
             return None, "no such notebook"
         matches = self.notebook_paths_named(target)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from . import sqlite_reads
+from . import sqlite_copies, sqlite_reads
 from . import sqlite_schema as schema
 from .base import (
     Backlink,
@@ -27,6 +27,7 @@ from .base import (
     Counts,
     Duplicate,
     FileState,
+    LabelHolder,
     LoggedChange,
     NotebookRow,
     SearchResult,
@@ -34,15 +35,17 @@ from .base import (
     StoreError,
     StoreFull,
     StoreUnavailable,
+    path_key,
 )
+from .sqlite_copies import judge_copies
 from .sqlite_readers import Readers, reading
-from .sqlite_schema import insert_many, like_escape
 from .sqlite_search import search
 from .sqlite_writes import (
     diff_notebook,
     indexed,
     insert_blocks,
     log_change,
+    put_files,
     read_changes,
     remove_blocks_of,
 )
@@ -207,12 +210,8 @@ class SQLiteStore(BlockStore):
                     added.extend((nb.path, block) for block in nb.blocks)
                     changed.extend(block.id for block in nb.blocks if block.id)
             self._next_seen = insert_blocks(con, added, self._next_seen)
-            insert_many(
-                con,
-                "files (path, mtime_ns, size, skipped)",
-                [(nb.path, nb.mtime_ns, nb.size, None) for nb in notebooks],
-                "INSERT OR REPLACE",
-            )
+            put_files(con, notebooks)
+            changed.extend(judge_copies(con, [nb.path for nb in notebooks], self.root))
             self._log_change(con, [nb.path for nb in notebooks], changed)
         return changed
 
@@ -222,6 +221,7 @@ class SQLiteStore(BlockStore):
             for path in paths:
                 removed.extend(remove_blocks_of(con, path))
                 con.execute("DELETE FROM files WHERE path = ?", (path,))
+                sqlite_copies.forget(con, path)
             self._log_change(con, paths, removed)
         return removed
 
@@ -244,17 +244,23 @@ class SQLiteStore(BlockStore):
                 # Whatever the index held at the destination is replaced by the move.
                 remove_blocks_of(con, dst)
                 con.execute("DELETE FROM files WHERE path = ?", (dst,))
+                sqlite_copies.forget(con, dst)
                 con.execute("UPDATE blocks SET path = ? WHERE path = ?", (dst, src))
-                con.execute("UPDATE files SET path = ? WHERE path = ?", (dst, src))
+                con.execute(
+                    "UPDATE files SET path = ?, key = ? WHERE path = ?", (dst, path_key(dst), src)
+                )
+                sqlite_copies.rename(con, src, dst)
             self._log_change(con, [old, new] + [p for move in moves for p in move], [])
         return len(moves)
 
     def put_skipped(self, path: str, state: FileState, reason: str) -> None:
         with self._write() as con:
             removed = remove_blocks_of(con, path)
+            sqlite_copies.forget(con, path)
             con.execute(
-                "INSERT OR REPLACE INTO files (path, mtime_ns, size, skipped) VALUES (?, ?, ?, ?)",
-                (path, state.mtime_ns, state.size, reason),
+                "INSERT OR REPLACE INTO files (path, key, mtime_ns, size, skipped)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (path, path_key(path), state.mtime_ns, state.size, reason),
             )
             self._log_change(con, [path], removed)
 
@@ -294,42 +300,15 @@ class SQLiteStore(BlockStore):
 
     @reading
     def backlinks(self, block_id: str) -> list[Backlink]:
-        rows = self._reader().execute(
-            "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
-            " FROM links l JOIN blocks b ON b.rowid = l.block"
-            " WHERE l.target = ? AND l.kind IN ('ref', 'embed')"
-            " ORDER BY b.path, b.idx, l.kind",
-            (block_id,),
-        )
-        return [Backlink(*row) for row in rows]
+        return sqlite_reads.backlinks(self._reader(), block_id)
 
     @reading
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
-        marks = ",".join("?" * len(link_targets)) or "NULL"
-        rows = self._reader().execute(
-            # ids of this notebook that resolve here (not to an earlier original)
-            "WITH own AS (SELECT o.id FROM blocks o WHERE o.path = ? AND o.id IS NOT NULL"  # noqa: S608
-            "   AND NOT EXISTS (SELECT 1 FROM blocks e"
-            "                   WHERE e.id = o.id AND e.first_seen < o.first_seen))"
-            " SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
-            " FROM links l JOIN blocks b ON b.rowid = l.block"
-            " WHERE (l.kind IN ('ref', 'embed') AND l.target IN (SELECT id FROM own))"
-            f"    OR (l.kind = 'notebook' AND l.target IN ({marks}))"
-            " ORDER BY b.path, b.idx, l.kind",
-            (path, *link_targets),
-        )
-        return [Backlink(*row) for row in rows]
+        return sqlite_reads.notebook_backlinks(self._reader(), path, link_targets)
 
     @reading
     def backlink_counts(self, path: str) -> dict[str, int]:
-        rows = self._reader().execute(
-            "SELECT l.target, count(DISTINCT l.block) FROM links l"
-            " WHERE l.kind IN ('ref', 'embed') AND l.target IN"
-            "   (SELECT id FROM blocks WHERE path = ? AND id IS NOT NULL)"
-            " GROUP BY l.target",
-            (path,),
-        )
-        return {target: count for target, count in rows}
+        return sqlite_reads.backlink_counts(self._reader(), path)
 
     @reading
     def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
@@ -378,21 +357,30 @@ class SQLiteStore(BlockStore):
 
     @reading
     def ids_resolving_elsewhere(self, path: str) -> set[str]:
-        rows = self._reader().execute(
-            "SELECT DISTINCT b.id FROM blocks b WHERE b.path = ? AND b.id IS NOT NULL"
-            " AND EXISTS (SELECT 1 FROM blocks e WHERE e.id = b.id AND e.path != b.path"
-            "             AND e.first_seen < b.first_seen)",
-            (path,),
-        )
-        return {row[0] for row in rows}
+        return sqlite_reads.ids_resolving_elsewhere(self._reader(), path)
 
     @reading
     def notebook_paths_named(self, name: str) -> list[str]:
-        return [
-            path
-            for (path,) in self._reader().execute(
-                "SELECT path FROM files WHERE skipped IS NULL AND (path = ? OR path LIKE ?"
-                " ESCAPE '\\')",
-                (name, "%/" + like_escape(name)),
-            )
-        ]
+        return sqlite_reads.notebook_paths_named(self._reader(), name)
+
+    @reading
+    def notebook_targets(self, path: str) -> list[str]:
+        return sqlite_reads.notebook_targets(self._reader(), path)
+
+    @reading
+    def real_path(self, path: str) -> str | None:
+        return sqlite_reads.real_path(self._reader(), path)
+
+    @reading
+    def label_clashes(self, limit: int) -> list[LabelHolder]:
+        return self._cached(
+            f"labels:{limit}", lambda: sqlite_reads.label_clashes(self._reader(), limit)
+        )
+
+    @reading
+    def problems(self) -> list[tuple[str, str]]:
+        return sqlite_reads.problems(self._reader())
+
+    @reading
+    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
+        return sqlite_reads.patched_embeds(self._reader())

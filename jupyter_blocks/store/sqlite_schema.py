@@ -17,7 +17,7 @@ from pathlib import Path
 from .base import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreUnavailable
 
 # Bump when the schema or what the indexer extracts changes: the index is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Prefixes of this many characters are indexed; shorter ones are not searched as
 # prefixes (see sqlite_search.fts_query).
@@ -26,25 +26,42 @@ TOKENIZE = "'unicode61 remove_diacritics 2'"
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
--- Every file the index has looked at; skipped is NULL for indexed notebooks.
+-- Every file the index has looked at; skipped is NULL for indexed notebooks. key is
+-- the path in Unicode NFC, how links and requests name it (a file named on macOS is in
+-- NFD); path is the real name, to open it.
 CREATE TABLE files (
     path TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
     mtime_ns INTEGER NOT NULL,
     size INTEGER NOT NULL,
-    skipped TEXT
+    skipped TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    problems TEXT,
+    -- When the index first held it, and by which scan (0: a change seen live): the
+    -- index's memory of which notebook held an id first (copies.py).
+    first_indexed REAL NOT NULL DEFAULT 0,
+    scan INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX files_by_key ON files (key);
 CREATE TABLE blocks (
     rowid INTEGER PRIMARY KEY,
     path TEXT NOT NULL,
     idx INTEGER NOT NULL,
     id TEXT,
+    label TEXT,
     cell_type TEXT NOT NULL,
     source TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    -- The label and heading a block is named by (ranked first by search).
+    name TEXT NOT NULL DEFAULT '',
+    -- What search indexes when it differs from the source (searchtext.py), else NULL.
+    words TEXT,
     -- Order in which the id was first seen: a duplicated id resolves to the lowest.
     first_seen INTEGER NOT NULL
 );
 CREATE INDEX blocks_by_path ON blocks (path, idx);
 CREATE INDEX blocks_by_id ON blocks (id, first_seen) WHERE id IS NOT NULL;
+CREATE INDEX blocks_by_label ON blocks (label, first_seen) WHERE label IS NOT NULL;
 CREATE TABLE links (
     block INTEGER NOT NULL,
     kind TEXT NOT NULL,
@@ -56,12 +73,21 @@ CREATE INDEX links_by_block ON links (block);
 -- The last known state of blocks whose id disappeared, so references can say so.
 CREATE TABLE tombstones (
     id TEXT PRIMARY KEY,
+    label TEXT,
     path TEXT NOT NULL,
     idx INTEGER NOT NULL,
     cell_type TEXT NOT NULL,
     source TEXT NOT NULL,
     first_seen INTEGER NOT NULL,
     deleted_at REAL NOT NULL
+);
+-- Notebooks judged copies of another (copies.py), and why.
+CREATE TABLE copies (
+    path TEXT NOT NULL,
+    original TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    conclusive INTEGER NOT NULL,
+    PRIMARY KEY (path, original)
 );
 -- The last changes written, by which server (origin): servers sharing this file tell
 -- their own users of the changes the others wrote. JSON lists of paths and ids.
@@ -72,27 +98,31 @@ CREATE TABLE changes (
     ids TEXT NOT NULL,
     truncated INTEGER NOT NULL
 );
+-- What full-text search reads: a block's title (ranked first), its words and its path.
+CREATE VIEW block_text AS
+    SELECT rowid, name AS title, coalesce(words, source) AS words, path FROM blocks;
 -- Search matches words, never phrases, so the full-text index keeps no positions
 -- (detail = none: a third of its cost). Only the prefixes a query can ask for fast are
 -- indexed (see fts_query). Inserts are added by the store itself, a whole batch in one
 -- statement (FTS5 writes a segment per statement; a row trigger costs several times
 -- more).
 CREATE VIRTUAL TABLE blocks_fts USING fts5 (
-    source, path,
-    content = 'blocks', content_rowid = 'rowid',
+    title, words, path,
+    content = 'block_text', content_rowid = 'rowid',
     tokenize = {TOKENIZE},
     detail = none,
     prefix = '{PREFIX_INDEX}'
 );
 CREATE TRIGGER blocks_ad AFTER DELETE ON blocks BEGIN
     DELETE FROM links WHERE block = old.rowid;
-    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
-    VALUES ('delete', old.rowid, old.source, old.path);
+    INSERT INTO blocks_fts (blocks_fts, rowid, title, words, path)
+    VALUES ('delete', old.rowid, old.name, coalesce(old.words, old.source), old.path);
 END;
-CREATE TRIGGER blocks_au AFTER UPDATE OF source, path ON blocks BEGIN
-    INSERT INTO blocks_fts (blocks_fts, rowid, source, path)
-    VALUES ('delete', old.rowid, old.source, old.path);
-    INSERT INTO blocks_fts (rowid, source, path) VALUES (new.rowid, new.source, new.path);
+CREATE TRIGGER blocks_au AFTER UPDATE OF source, path, name, words ON blocks BEGIN
+    INSERT INTO blocks_fts (blocks_fts, rowid, title, words, path)
+    VALUES ('delete', old.rowid, old.name, coalesce(old.words, old.source), old.path);
+    INSERT INTO blocks_fts (rowid, title, words, path)
+    VALUES (new.rowid, new.name, coalesce(new.words, new.source), new.path);
 END;
 """  # noqa: S608 (constants only)
 

@@ -9,7 +9,7 @@ import sqlite3
 import time
 from collections.abc import Container
 
-from .base import BlockRow, LoggedChange, NotebookRow
+from .base import BlockRow, LoggedChange, NotebookRow, path_key
 from .sqlite_schema import chunks, insert_many
 
 KEEP_CHANGES = 256  # entries of the change log kept for other servers to read
@@ -36,11 +36,13 @@ def diff_notebook(
 ) -> list[str]:
     """Apply a notebook's new cells as a diff, so that an edit to one cell touches one
     row (and keeps the first-seen order of every id). New cells go to ``added``."""
-    old: dict[tuple[str, object], tuple[int, int, str, str, str | None]] = {}
-    for rowid, idx, bid, ctype, source in con.execute(
-        "SELECT rowid, idx, id, cell_type, source FROM blocks WHERE path = ?", (nb.path,)
+    old: dict[tuple[str, object], tuple[int, int, str, str, str | None, tuple[object, ...]]] = {}
+    for rowid, idx, bid, ctype, source, *extra in con.execute(
+        "SELECT rowid, idx, id, cell_type, source, label, title, words, name FROM blocks"
+        " WHERE path = ?",
+        (nb.path,),
     ):
-        old[block_key(old, bid, idx)] = (rowid, idx, ctype, source, bid)
+        old[block_key(old, bid, idx)] = (rowid, idx, ctype, source, bid, tuple(extra))
     changed: list[str] = []
     new_keys: dict[tuple[str, object], None] = {}
     for block in nb.blocks:
@@ -52,19 +54,21 @@ def diff_notebook(
             if block.id:
                 changed.append(block.id)
             continue
-        rowid, idx, ctype, source, _ = previous
-        if (idx, ctype, source) == (block.index, block.cell_type, block.source):
+        rowid, idx, ctype, source, _, extra = previous
+        derived = (block.label, block.title, block.words, block.name)
+        if (idx, ctype, source, extra) == (block.index, block.cell_type, block.source, derived):
             continue
         con.execute(
-            "UPDATE blocks SET idx = ?, cell_type = ?, source = ? WHERE rowid = ?",
-            (block.index, block.cell_type, block.source, rowid),
+            "UPDATE blocks SET idx = ?, cell_type = ?, source = ?, label = ?, title = ?,"
+            " words = ?, name = ? WHERE rowid = ?",
+            (block.index, block.cell_type, block.source, *derived, rowid),
         )
         if source != block.source:
             con.execute("DELETE FROM links WHERE block = ?", (rowid,))
             insert_links(con, [(rowid, block)])
         if block.id:
             changed.append(block.id)
-    for rowid, _idx, _ctype, _source, bid in old.values():
+    for rowid, _idx, _ctype, _source, bid, _extra in old.values():
         bury(con, rowid)
         if bid:
             changed.append(bid)
@@ -97,8 +101,25 @@ def insert_blocks(
         if first_seen is None:
             first_seen = next_seen
             next_seen += 1
-        rows.append((path, block.index, block.id, block.cell_type, block.source, first_seen))
-    insert_many(con, "blocks (path, idx, id, cell_type, source, first_seen)", rows)
+        rows.append(
+            (
+                path,
+                block.index,
+                block.id,
+                block.label,
+                block.cell_type,
+                block.source,
+                block.title,
+                block.words,
+                block.name,
+                first_seen,
+            )
+        )
+    insert_many(
+        con,
+        "blocks (path, idx, id, label, cell_type, source, title, words, name, first_seen)",
+        rows,
+    )
     # One writer inside one transaction: the new rows took consecutive rowids.
     last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
     first = last - len(blocks) + 1
@@ -110,8 +131,9 @@ def insert_blocks(
 def index_text(con: sqlite3.Connection, first: int, last: int) -> None:
     """Add new rows to the full-text index, all in one statement."""
     con.execute(
-        "INSERT INTO blocks_fts (rowid, source, path)"
-        " SELECT rowid, source, path FROM blocks WHERE rowid BETWEEN ? AND ?",
+        "INSERT INTO blocks_fts (rowid, title, words, path)"
+        " SELECT rowid, name, coalesce(words, source), path FROM blocks"
+        " WHERE rowid BETWEEN ? AND ?",
         (first, last),
     )
 
@@ -129,8 +151,8 @@ def bury(con: sqlite3.Connection, rowid: int) -> None:
     """Delete a block row, leaving a tombstone for its id."""
     con.execute(
         "INSERT OR REPLACE INTO tombstones"
-        " (id, path, idx, cell_type, source, first_seen, deleted_at)"
-        " SELECT id, path, idx, cell_type, source, first_seen, ? FROM blocks"
+        " (id, label, path, idx, cell_type, source, first_seen, deleted_at)"
+        " SELECT id, label, path, idx, cell_type, source, first_seen, ? FROM blocks"
         " WHERE rowid = ? AND id IS NOT NULL",
         (time.time(), rowid),
     )
@@ -142,6 +164,36 @@ def remove_blocks_of(con: sqlite3.Connection, path: str) -> list[str]:
     for rowid, _ in rows:
         bury(con, rowid)
     return [bid for _, bid in rows if bid]
+
+
+def put_files(con: sqlite3.Connection, notebooks: list[NotebookRow]) -> None:
+    """Record the state, title and problems of indexed notebooks; a notebook seen for
+    the first time also gets when and by which scan (kept when it is indexed again)."""
+    now = time.time()
+    for start in range(0, len(notebooks), 500):
+        chunk = notebooks[start : start + 500]
+        con.execute(
+            "INSERT INTO files (path, key, mtime_ns, size, skipped, title, problems,"  # noqa: S608
+            " first_indexed, scan) VALUES "
+            + ",".join(["(?, ?, ?, ?, NULL, ?, ?, ?, ?)"] * len(chunk))
+            + " ON CONFLICT (path) DO UPDATE SET key = excluded.key,"
+            " mtime_ns = excluded.mtime_ns, size = excluded.size, skipped = NULL,"
+            " title = excluded.title, problems = excluded.problems",
+            [
+                value
+                for nb in chunk
+                for value in (
+                    nb.path,
+                    path_key(nb.path),
+                    nb.mtime_ns,
+                    nb.size,
+                    nb.title,
+                    json.dumps(nb.problems) if nb.problems else None,
+                    now,
+                    nb.scan,
+                )
+            ],
+        )
 
 
 def block_key(

@@ -25,6 +25,14 @@ class StoredBlock:
     id: str | None
     cell_type: str
     source: str
+    # What the indexer derives from the source (label, title, words, name): a block
+    # whose rule for them changed is updated too.
+    derived: tuple[object, ...] = ()
+
+
+def derived(block: BlockRow) -> tuple[object, ...]:
+    """What the indexer derived from a block's source, as ``StoredBlock.derived``."""
+    return (block.label, block.title, block.words, block.name)
 
 
 @dataclass(slots=True)
@@ -65,10 +73,11 @@ def diff_notebook(stored: Iterable[StoredBlock], blocks: list[BlockRow]) -> Note
             if block.id:
                 diff.changed.append(block.id)
             continue
-        same = (previous.index, previous.cell_type, previous.source) == (
+        same = (previous.index, previous.cell_type, previous.source, previous.derived) == (
             block.index,
             block.cell_type,
             block.source,
+            derived(block),
         )
         if same:
             continue

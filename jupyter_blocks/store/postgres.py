@@ -30,14 +30,17 @@ from .base import (
     Counts,
     Duplicate,
     FileState,
+    LabelHolder,
     LoggedChange,
     NotebookRow,
     SearchResult,
     StoreBusy,
     StoreError,
     StoreUnavailable,
+    path_key,
 )
 from .diff import rename_moves
+from .postgres_copies import judge_copies
 from .postgres_reads import Reads
 from .postgres_search import search
 from .postgres_share import HEARTBEAT, POLL_ANYWAY, Keeper, Listener, Sharing
@@ -263,6 +266,7 @@ class PostgresStore(BlockStore):
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         with self._write() as tx:
             changed = writes.put_notebooks(tx, notebooks)
+            changed.extend(judge_copies(tx, [nb.path for nb in notebooks], self.root))
             writes.log_change(tx, self.origin, [nb.path for nb in notebooks], changed)
         return changed
 
@@ -270,6 +274,7 @@ class PostgresStore(BlockStore):
         with self._write() as tx:
             removed = writes.remove_blocks_of(tx, paths)
             tx.run("DELETE FROM {s}.files WHERE path = ANY(%s)", (paths,))
+            writes.forget_copies(tx, paths)
             writes.log_change(tx, self.origin, paths, removed)
         return removed
 
@@ -292,11 +297,13 @@ class PostgresStore(BlockStore):
     def put_skipped(self, path: str, state: FileState, reason: str) -> None:
         with self._write() as tx:
             removed = writes.remove_blocks_of(tx, [path])
+            writes.forget_copies(tx, [path])
             tx.run(
-                "INSERT INTO {s}.files (path, mtime_ns, size, skipped) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (path) DO UPDATE SET mtime_ns = excluded.mtime_ns,"
-                " size = excluded.size, skipped = excluded.skipped",
-                (path, state.mtime_ns, state.size, writes.text(reason)),
+                "INSERT INTO {s}.files (path, key, mtime_ns, size, skipped)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET"
+                " key = excluded.key, mtime_ns = excluded.mtime_ns, size = excluded.size,"
+                " skipped = excluded.skipped, title = '', problems = NULL",
+                (path, writes.text(path_key(path)), state.mtime_ns, state.size, writes.text(reason)),
             )
             writes.log_change(tx, self.origin, [path], removed)
 
@@ -349,6 +356,21 @@ class PostgresStore(BlockStore):
 
     def notebook_paths_named(self, name: str) -> list[str]:
         return self.reads.notebook_paths_named(name)
+
+    def notebook_targets(self, path: str) -> list[str]:
+        return self.reads.notebook_targets(path)
+
+    def real_path(self, path: str) -> str | None:
+        return self.reads.real_path(path)
+
+    def label_clashes(self, limit: int) -> list[LabelHolder]:
+        return self._cached(f"labels:{limit}", lambda: self.reads.label_clashes(limit))
+
+    def problems(self) -> list[tuple[str, str]]:
+        return self.reads.problems()
+
+    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
+        return self.reads.patched_embeds()
 
 
 def _configure(con: psycopg.Connection[Any]) -> None:

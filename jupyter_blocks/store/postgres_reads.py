@@ -5,13 +5,30 @@ in the SQL the two engines share where they can."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
-from .base import Backlink, Block, Counts, Duplicate, FileState
+from .base import Backlink, Block, Counts, Duplicate, FileState, LabelHolder, path_key
 from .postgres_schema import sql
+
+BLOCK_COLUMNS = "id, path, idx, cell_type, source, label"
+# The ids and labels of a notebook's blocks that resolve to them (not to an earlier
+# original, nor, for a label, to an earlier holder or to a block with that id), as in
+# sqlite_reads.
+OWN = (
+    "own AS (SELECT o.id AS target, o.id AS id FROM {s}.blocks o"
+    "   WHERE o.path = %(path)s AND o.id IS NOT NULL"
+    "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks e"
+    "                   WHERE e.id = o.id AND e.first_seen < o.first_seen)"
+    " UNION SELECT o.label, o.id FROM {s}.blocks o"
+    "   WHERE o.path = %(path)s AND o.label IS NOT NULL"
+    "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks e WHERE e.id = o.label)"
+    "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks e"
+    "                   WHERE e.label = o.label AND e.first_seen < o.first_seen))"
+)
 
 Connect = Callable[[], contextlib.AbstractContextManager[psycopg.Connection[Any]]]
 
@@ -41,57 +58,80 @@ class Reads:
         )
         return [row[0] for row in rows]
 
-    def get_blocks(self, ids: list[str]) -> dict[str, Block]:
-        """The block each id resolves to (the lowest first-seen), else its tombstone:
-        one statement, so a block coming back is seen in one table or the other."""
-        ids = list(dict.fromkeys(ids))
-        if not ids:
+    def get_blocks(self, targets: list[str]) -> dict[str, Block]:
+        """The block each target (an id, else a label) resolves to (the lowest
+        first-seen), else its tombstone: one statement, so a block coming back is seen
+        in one table or the other."""
+        targets = list(dict.fromkeys(targets))
+        if not targets:
             return {}
         rows = self.rows(
-            "WITH live AS (SELECT DISTINCT ON (id) id, path, idx, cell_type, source"
-            "   FROM {s}.blocks WHERE id = ANY(%s) ORDER BY id, first_seen)"
-            " SELECT id, path, idx, cell_type, source, false FROM live"
-            " UNION ALL SELECT id, path, idx, cell_type, source, true FROM {s}.tombstones"
-            " WHERE id = ANY(%s) AND id NOT IN (SELECT id FROM live)",
-            (ids, ids),
+            "SELECT * FROM ("
+            " SELECT DISTINCT ON (id) 0 AS rank, id AS target, " + BLOCK_COLUMNS + ", false"
+            "  FROM {s}.blocks WHERE id = ANY(%(t)s) ORDER BY id, first_seen) AS by_id"
+            " UNION ALL SELECT * FROM ("
+            " SELECT DISTINCT ON (label) 1, label, " + BLOCK_COLUMNS + ", false"
+            "  FROM {s}.blocks WHERE label = ANY(%(t)s) ORDER BY label, first_seen) AS by_label"
+            " UNION ALL SELECT 2, id, " + BLOCK_COLUMNS + ", true"
+            "  FROM {s}.tombstones WHERE id = ANY(%(t)s)"
+            " UNION ALL SELECT * FROM ("
+            " SELECT DISTINCT ON (label) 3, label, " + BLOCK_COLUMNS + ", true"
+            "  FROM {s}.tombstones WHERE label = ANY(%(t)s) ORDER BY label, first_seen) AS gone"
+            " ORDER BY 1 DESC",
+            {"t": targets},
         )
-        return {
-            row[0]: Block(row[0], row[1], row[2], row[3], row[4], deleted=bool(row[5]))
-            for row in rows
-        }
+        # The best rank is written last: it wins.
+        return {row[1]: Block(*row[2:7], deleted=bool(row[8]), label=row[7]) for row in rows}
+
+    def _targets_of(self, block_id: str) -> list[str]:
+        """What references to a block may say: its id, and its label when the label
+        resolves to it."""
+        rows = self.rows(
+            "SELECT label FROM {s}.blocks WHERE id = %s ORDER BY first_seen LIMIT 1", (block_id,)
+        )
+        targets = [block_id]
+        if rows and rows[0][0]:
+            label = rows[0][0]
+            owner = self.get_blocks([label]).get(label)
+            if owner is not None and owner.id == block_id and not owner.deleted:
+                targets.append(label)
+        return targets
 
     def backlinks(self, block_id: str) -> list[Backlink]:
         rows = self.rows(
             "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
             " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
-            " WHERE l.target = %s AND l.kind IN ('ref', 'embed')"
+            " WHERE l.target = ANY(%s) AND l.kind IN ('ref', 'embed')"
             " ORDER BY b.path, b.idx, l.kind",
-            (block_id,),
+            (self._targets_of(block_id),),
         )
         return [Backlink(*row) for row in rows]
 
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
         rows = self.rows(
-            # ids of this notebook that resolve here (not to an earlier original)
-            "WITH own AS (SELECT o.id FROM {s}.blocks o WHERE o.path = %s"
-            "   AND o.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {s}.blocks e"
-            "   WHERE e.id = o.id AND e.first_seen < o.first_seen))"
+            f"WITH {OWN}"
             " SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
             " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
-            " WHERE (l.kind IN ('ref', 'embed') AND l.target IN (SELECT id FROM own))"
-            "    OR (l.kind = 'notebook' AND l.target = ANY(%s))"
+            " WHERE (l.kind IN ('ref', 'embed') AND l.target IN (SELECT target FROM own))"
+            "    OR (l.kind = 'notebook' AND l.target = ANY(%(links)s))"
             " ORDER BY b.path, b.idx, l.kind",
-            (path, link_targets),
+            {"path": path, "links": link_targets},
         )
         return [Backlink(*row) for row in rows]
 
+    def notebook_targets(self, path: str) -> list[str]:
+        rows = self.rows(f"WITH {OWN} SELECT DISTINCT target FROM own", {"path": path})
+        return [row[0] for row in rows]
+
     def backlink_counts(self, path: str) -> dict[str, int]:
+        """For each block (by id) of ``path`` that is referenced, by id or label: how
+        many blocks reference or embed it."""
         rows = self.rows(
-            "SELECT l.target, count(DISTINCT l.block) FROM {s}.links l"
-            " WHERE l.kind IN ('ref', 'embed') AND l.target IN"
-            "   (SELECT id FROM {s}.blocks WHERE path = %s AND id IS NOT NULL)"
-            " GROUP BY l.target",
-            (path,),
+            f"WITH {OWN}"
+            " SELECT o.id, count(DISTINCT l.block) FROM {s}.links l"
+            " JOIN own o ON o.target = l.target"
+            " WHERE l.kind IN ('ref', 'embed') AND o.id IS NOT NULL GROUP BY o.id",
+            {"path": path},
         )
         return {target: int(count) for target, count in rows}
 
@@ -110,26 +150,49 @@ class Reads:
         return [(path, reason) for path, reason in rows]
 
     def duplicates(self, limit: int) -> list[Duplicate]:
+        """Notebooks holding ids first seen in another (copies), by original, with the
+        verdict on which is the copy and why."""
         rows = self.rows(
-            "SELECT path, original, count(*) FROM ("
+            "SELECT d.path, d.original, d.n, coalesce(c.reason, CASE WHEN d.path = d.original"
+            "  THEN 'these ids are repeated by cells of this notebook' ELSE '' END),"
+            " coalesce(c.conclusive, true)"
+            " FROM (SELECT path, original, count(*) AS n FROM ("
             "  SELECT path,"
             "    first_value(path) OVER (PARTITION BY id ORDER BY first_seen) AS original,"
             "    row_number() OVER (PARTITION BY id ORDER BY first_seen) AS rank"
             "  FROM {s}.blocks WHERE id IN ("
             "    SELECT id FROM {s}.blocks WHERE id IS NOT NULL GROUP BY id"
-            "    HAVING count(*) > 1)) AS copies"
-            " WHERE rank > 1 GROUP BY path, original ORDER BY path, original LIMIT %s",
+            "    HAVING count(*) > 1)) AS held WHERE rank > 1 GROUP BY path, original) AS d"
+            " LEFT JOIN {s}.copies c ON c.path = d.path AND c.original = d.original"
+            " ORDER BY d.path, d.original LIMIT %s",
             (limit,),
         )
-        return [Duplicate(path, original, int(count)) for path, original, count in rows]
+        return [Duplicate(p, o, int(n), reason, bool(sure)) for p, o, n, reason, sure in rows]
+
+    def label_clashes(self, limit: int) -> list[LabelHolder]:
+        """Blocks declaring a label another block declares too, and labels that are
+        another block's id (the id wins), in order."""
+        rows = self.rows(
+            "SELECT label, id, path, idx, 'label' FROM {s}.blocks WHERE label IN ("
+            "   SELECT label FROM {s}.blocks WHERE label IS NOT NULL GROUP BY label"
+            "   HAVING count(*) > 1)"
+            " UNION ALL SELECT b.label, b.id, b.path, b.idx, 'id' FROM {s}.blocks b"
+            " WHERE b.label IS NOT NULL"
+            "   AND EXISTS (SELECT 1 FROM {s}.blocks e WHERE e.id = b.label)"
+            " ORDER BY 1, 3, 4 LIMIT %s",
+            (limit,),
+        )
+        return [LabelHolder(*row) for row in rows]
 
     def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
         rows = self.rows(
             "SELECT b.id, b.path, b.idx, l.kind, b.source, l.target,"
-            "  EXISTS (SELECT 1 FROM {s}.tombstones t WHERE t.id = l.target)"
+            "  EXISTS (SELECT 1 FROM {s}.tombstones t"
+            "          WHERE t.id = l.target OR t.label = l.target)"
             " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
             " WHERE l.kind IN ('ref', 'embed')"
             "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks x WHERE x.id = l.target)"
+            "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks x WHERE x.label = l.target)"
             " ORDER BY b.path, b.idx"
         )
         return [(Backlink(*row[:5]), row[5], bool(row[6])) for row in rows]
@@ -142,10 +205,25 @@ class Reads:
         )
         return [(Backlink(*row[:5]), row[5]) for row in rows]
 
-    def embed_edges(self) -> list[tuple[str, str]]:
+    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
         rows = self.rows(
-            "SELECT DISTINCT b.id, l.target FROM {s}.links l JOIN {s}.blocks b"
-            " ON b.key = l.block WHERE l.kind = 'embed' AND b.id IS NOT NULL"
+            "SELECT b.id, b.path, b.idx, l.kind, b.source, l.target, l.facet"
+            " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
+            " WHERE l.kind = 'embed' AND strpos(l.facet, ' with ') > 0"
+            " ORDER BY b.path, b.idx"
+        )
+        return [(Backlink(*row[:5]), row[5], row[6]) for row in rows]
+
+    def embed_edges(self) -> list[tuple[str, str]]:
+        """``(embedding block id, embedded id)``, a label target resolved to its
+        block's id."""
+        rows = self.rows(
+            "SELECT DISTINCT b.id, coalesce("
+            "   (SELECT x.id FROM {s}.blocks x WHERE x.id = l.target LIMIT 1),"
+            "   (SELECT x.id FROM {s}.blocks x WHERE x.label = l.target"
+            "    ORDER BY x.first_seen LIMIT 1), l.target)"
+            " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
+            " WHERE l.kind = 'embed' AND b.id IS NOT NULL"
             "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks e"
             "                   WHERE e.id = b.id AND e.first_seen < b.first_seen)"
         )
@@ -161,9 +239,28 @@ class Reads:
         return {row[0] for row in rows}
 
     def notebook_paths_named(self, name: str) -> list[str]:
+        """Indexed notebooks whose file name is ``name`` (compared in NFC)."""
+        key = path_key(name)
         rows = self.rows(
             "SELECT path FROM {s}.files WHERE skipped IS NULL"
-            " AND (path = %s OR right(path, %s) = %s)",
-            (name, len(name) + 1, "/" + name),
+            " AND (key = %s OR right(key, %s) = %s)",
+            (key, len(key) + 1, "/" + key),
         )
         return [row[0] for row in rows]
+
+    def real_path(self, path: str) -> str | None:
+        """The indexed notebook a path names, compared in NFC (its real name on disk)."""
+        rows = self.rows(
+            "SELECT path FROM {s}.files WHERE key = %s ORDER BY path = %s DESC LIMIT 1",
+            (path_key(path), path),
+        )
+        return rows[0][0] if rows else None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """``(path, what)`` of what indexed notebooks could not hold in full."""
+        found: list[tuple[str, str]] = []
+        for path, listed in self.rows(
+            "SELECT path, problems FROM {s}.files WHERE problems IS NOT NULL ORDER BY path"
+        ):
+            found.extend((path, what) for what in json.loads(listed))
+        return found

@@ -27,7 +27,7 @@ from psycopg.conninfo import conninfo_to_dict
 from .base import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreUnavailable
 
 # Bump when the tables or what the indexer extracts change: the space's index is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 URL_SETTING = "c.BlocksExtension.database_url"
 SPACE_SETTING = "c.BlocksExtension.space"
 CONNECT_TIMEOUT = 5  # seconds to reach the database before it counts as unreachable
@@ -49,7 +49,7 @@ def connect_options() -> dict[str, Any]:
 
 
 TABLES = {"meta", "writer", "files", "blocks", "links", "tombstones", "changes", "leases"}
-TABLES |= {"servers"}
+TABLES |= {"servers", "copies"}
 
 # Every table name is prefixed with {s}., the space's schema. No foreign keys (a bulk
 # COPY would check each row): links and tombstones are kept by the store's own writes.
@@ -67,26 +67,45 @@ CREATE TABLE {s}.writer (
     scan_wanted bigint NOT NULL,
     scan_done bigint NOT NULL
 );
+-- key is the path in Unicode NFC, how links and requests name it (a file named on
+-- macOS is in NFD); path is the real name, to open it.
 CREATE TABLE {s}.files (
     path text PRIMARY KEY,
+    key text NOT NULL,
     mtime_ns bigint NOT NULL,
     size bigint NOT NULL,
-    skipped text
+    skipped text,
+    title text NOT NULL DEFAULT '',
+    problems text,
+    -- When the index first held it (seconds), and by which scan (0: a change seen
+    -- live): the index's memory of which notebook held an id first (copies.py).
+    first_indexed double precision NOT NULL DEFAULT 0,
+    scan bigint NOT NULL DEFAULT 0
 );
+CREATE INDEX files_by_key ON {s}.files (key);
 CREATE TABLE {s}.blocks (
     key bigint PRIMARY KEY,
     path text NOT NULL,
     idx integer NOT NULL,
     id text,
+    label text,
     cell_type text NOT NULL,
     source text NOT NULL,
+    title text NOT NULL DEFAULT '',
+    -- The label and heading a block is named by (ranked first by search).
+    name text NOT NULL DEFAULT '',
+    -- What search indexes when it differs from the source (searchtext.py), else NULL.
+    words text,
     first_seen bigint NOT NULL,
-    -- the words search finds (see postgres_search.words): source and path
-    words tsvector NOT NULL
+    -- The words search finds (postgres_search.vector): name, words and path; and the
+    -- name's alone, which ranks a block named by the query first.
+    terms tsvector NOT NULL,
+    name_terms tsvector NOT NULL
 );
 CREATE INDEX blocks_by_path ON {s}.blocks (path, idx);
 CREATE INDEX blocks_by_id ON {s}.blocks (id, first_seen) WHERE id IS NOT NULL;
-CREATE INDEX blocks_by_words ON {s}.blocks USING gin (words);
+CREATE INDEX blocks_by_label ON {s}.blocks (label, first_seen) WHERE label IS NOT NULL;
+CREATE INDEX blocks_by_terms ON {s}.blocks USING gin (terms);
 CREATE TABLE {s}.links (
     block bigint NOT NULL,
     kind text NOT NULL,
@@ -97,12 +116,21 @@ CREATE INDEX links_by_target ON {s}.links (target, kind);
 CREATE INDEX links_by_block ON {s}.links (block);
 CREATE TABLE {s}.tombstones (
     id text PRIMARY KEY,
+    label text,
     path text NOT NULL,
     idx integer NOT NULL,
     cell_type text NOT NULL,
     source text NOT NULL,
     first_seen bigint NOT NULL,
     deleted_at double precision NOT NULL
+);
+-- Notebooks judged copies of another (copies.py), and why.
+CREATE TABLE {s}.copies (
+    path text NOT NULL,
+    original text NOT NULL,
+    reason text NOT NULL,
+    conclusive boolean NOT NULL,
+    PRIMARY KEY (path, original)
 );
 CREATE TABLE {s}.changes (
     seq bigint PRIMARY KEY,

@@ -26,6 +26,7 @@ from psycopg import errors
 from .. import searchtext
 from .base import SearchHit, SearchResult
 from .postgres_schema import sql
+from .sqlite_search import excerpt
 
 WORD_RE = re.compile(r"[^\W_]+")
 MIN_PREFIX = 3  # a shorter ASCII last word matches whole (the README's search rule)
@@ -34,8 +35,9 @@ MAX_WORD = 240  # longer "words" (an encoded blob) are not indexed
 MAX_POSITIONS = 16  # occurrences of one word kept for ranking
 MAX_POSITION = 16383  # PostgreSQL's largest word position
 MAX_VECTOR_CHARS = 256 * 1024  # a block's words past this are not indexed (1 MB limit)
-# ts_rank's weights for D, C, B, A: the path counts half as much as the source.
-SOURCE, PATH = "B", "C"
+# ts_rank's weights for D, C, B, A: the path counts half as much as the source, the
+# name (label and heading) twice as much.
+NAME, SOURCE, PATH = "A", "B", "C"
 WEIGHTS = "{0.1, 0.25, 0.5, 1.0}"
 SNIPPET_TOKENS = 16
 
@@ -54,13 +56,14 @@ def words_of(text: str) -> list[str]:
     return WORD_RE.findall(fold(searchtext.index_text(text) or text))
 
 
-def vector(source: str, path: str) -> str:
-    """A block's words as a ``tsvector`` literal: the path's then the source's, each
-    word with its first positions, weighted (PATH, SOURCE) for ranking."""
+def vector(source: str, path: str, name: str = "") -> str:
+    """A block's words as a ``tsvector`` literal: its name's, its notebook path's and
+    its source's, each word with its first positions, weighted (NAME, PATH, SOURCE)
+    for ranking."""
     found: dict[str, list[str]] = {}
     position = 0
     size = 0
-    for weight, text in ((PATH, path), (SOURCE, source)):
+    for weight, text in ((NAME, name), (PATH, path), (SOURCE, source)):
         for word in words_of(text):
             position = min(position + 1, MAX_POSITION)
             if len(word) > MAX_WORD:
@@ -74,6 +77,11 @@ def vector(source: str, path: str) -> str:
             elif len(at) < MAX_POSITIONS and position < MAX_POSITION:
                 at.append(f"{position}{weight}")
     return " ".join(f"'{word}':{','.join(at)}" for word, at in found.items())
+
+
+def name_vector(name: str) -> str:
+    """The words of a block's name alone (a block named by the query ranks first)."""
+    return " ".join(f"'{word}'" for word in dict.fromkeys(words_of(name)) if len(word) <= MAX_WORD)
 
 
 def tsquery(text: str) -> str:
@@ -93,7 +101,8 @@ def tsquery(text: str) -> str:
 def search(
     con: psycopg.Connection[Any], schema: str, query: str, limit: int, budget_ms: int
 ) -> SearchResult:
-    """Blocks matching ``query``, best first, ranked within ``budget_ms``; past it, the
+    """Blocks matching ``query``, best first (blocks whose name, their label or heading,
+    holds every word, then by ``ts_rank``), ranked within ``budget_ms``; past it, the
     first matches, unranked (those holding the last word whole first)."""
     match = tsquery(query)
     if not match:
@@ -102,12 +111,16 @@ def search(
     # A spaceless run must be in the block as written, not only its pairs.
     holds = "".join(" AND strpos(source, %s) > 0" for _ in runs)
     select = (
-        "SELECT id, path, idx, cell_type, source FROM {s}.blocks"  # noqa: S608 (placeholders)
-        " WHERE words @@ %s::tsquery" + holds
+        "SELECT id, path, idx, cell_type, source, title, label, words IS NOT NULL"  # noqa: S608
+        " FROM {s}.blocks WHERE terms @@ %s::tsquery" + holds
     )
-    ranked = sql(schema, select + f" ORDER BY ts_rank('{WEIGHTS}', words, %s::tsquery, 1) DESC,")
+    ranked = sql(
+        schema,
+        select + " ORDER BY name_terms @@ %s::tsquery DESC,"
+        f" ts_rank('{WEIGHTS}', terms, %s::tsquery, 1) DESC, path, idx LIMIT %s",
+    )
     try:
-        rows = _within(con, budget_ms, ranked + " path, idx LIMIT %s", (match, *runs, match, limit))
+        rows = _within(con, budget_ms, ranked, (match, *runs, match, match, limit))
         return SearchResult([_hit(row, query) for row in rows], True)
     except errors.QueryCanceled:
         pass
@@ -137,8 +150,10 @@ def _within(
 
 
 def _hit(row: tuple[Any, ...], query: str) -> SearchHit:
-    block_id, path, index, cell_type, source = row
-    return SearchHit(block_id, path, index, cell_type, snippet(source, query))
+    block_id, path, index, cell_type, source, title, label, paired = row
+    # A block indexed as pairs of characters: cut its text where the run is.
+    cut = excerpt(source, query) if paired else snippet(source, query)
+    return SearchHit(block_id, path, index, cell_type, cut, title, label)
 
 
 def snippet(source: str, query: str) -> str:

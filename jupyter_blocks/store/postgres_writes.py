@@ -4,25 +4,30 @@ and every write logged and announced (NOTIFY) to the other servers of the space.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from .base import BlockRow, LoggedChange, NotebookRow
+from .base import BlockRow, LoggedChange, NotebookRow, path_key
 from .diff import (
     KEEP_CHANGES,
     StoredBlock,
+    derived,
     diff_notebook,
     first_seen_order,
     log_entry,
     read_log,
 )
 from .postgres_schema import sql
-from .postgres_search import vector
+from .postgres_search import name_vector, vector
 
-BLOCK_COLUMNS = "key, path, idx, id, cell_type, source, first_seen, words"
+BLOCK_COLUMNS = (
+    "key, path, idx, id, label, cell_type, source, title, name, words, first_seen, terms,"
+    " name_terms"
+)
 
 
 @dataclass
@@ -53,11 +58,12 @@ def put_notebooks(tx: Tx, notebooks: list[NotebookRow]) -> list[str]:
     whose block changed."""
     stored: dict[str, list[StoredBlock]] = {nb.path: [] for nb in notebooks}
     rows = tx.run(
-        "SELECT key, path, idx, id, cell_type, source FROM {s}.blocks WHERE path = ANY(%s)",
+        "SELECT key, path, idx, id, cell_type, source, label, title, words, name"
+        " FROM {s}.blocks WHERE path = ANY(%s)",
         (list(stored),),
     )
-    for key, path, idx, block_id, cell_type, source in rows:
-        stored[path].append(StoredBlock(key, idx, block_id, cell_type, source))
+    for key, path, idx, block_id, cell_type, source, *extra in rows:
+        stored[path].append(StoredBlock(key, idx, block_id, cell_type, source, tuple(extra)))
     changed: list[str] = []
     added: list[tuple[str, BlockRow]] = []
     updates: list[tuple[int, str, BlockRow, bool]] = []
@@ -71,38 +77,72 @@ def put_notebooks(tx: Tx, notebooks: list[NotebookRow]) -> list[str]:
     bury(tx, removed)
     update_blocks(tx, updates)
     insert_blocks(tx, added)
-    with tx.con.cursor() as cur:
-        cur.executemany(
-            tx.sql(
-                "INSERT INTO {s}.files (path, mtime_ns, size, skipped) VALUES (%s, %s, %s, NULL)"
-                " ON CONFLICT (path) DO UPDATE SET mtime_ns = excluded.mtime_ns,"
-                " size = excluded.size, skipped = NULL"
-            ),
-            [(nb.path, nb.mtime_ns, nb.size) for nb in notebooks],
-        )
+    put_files(tx, notebooks)
     return changed
 
 
+def put_files(tx: Tx, notebooks: list[NotebookRow]) -> None:
+    """Record the state, title and problems of indexed notebooks; a notebook seen for
+    the first time also gets when (by the database's clock: one clock for every server
+    of the space) and by which scan (kept when it is indexed again)."""
+    with tx.con.cursor() as cur:
+        cur.executemany(
+            tx.sql(
+                "INSERT INTO {s}.files (path, key, mtime_ns, size, skipped, title, problems,"
+                " first_indexed, scan) VALUES (%s, %s, %s, %s, NULL, %s, %s,"
+                " extract(epoch FROM transaction_timestamp()), %s)"
+                " ON CONFLICT (path) DO UPDATE SET key = excluded.key,"
+                " mtime_ns = excluded.mtime_ns, size = excluded.size, skipped = NULL,"
+                " title = excluded.title, problems = excluded.problems"
+            ),
+            [
+                (
+                    text(nb.path),
+                    text(path_key(nb.path)),
+                    nb.mtime_ns,
+                    nb.size,
+                    text(nb.title),
+                    text(json.dumps(nb.problems)) if nb.problems else None,
+                    nb.scan,
+                )
+                for nb in notebooks
+            ],
+        )
+
+
+def _derived(block: BlockRow) -> tuple[str | None, str, str | None, str]:
+    label, title, words, name = derived(block)
+    return (
+        text(label) if isinstance(label, str) else None,
+        text(str(title)),
+        text(words) if isinstance(words, str) else None,
+        text(str(name)),
+    )
+
+
 def update_blocks(tx: Tx, updates: list[tuple[int, str, BlockRow, bool]]) -> None:
-    """Blocks that moved or changed: their words and links are redone when their
-    source changed."""
+    """Blocks that moved or changed: their words are redone, and their links when
+    their source changed."""
     if not updates:
         return
     with tx.con.cursor() as cur:
         cur.executemany(
             tx.sql(
-                "UPDATE {s}.blocks SET idx = %s, cell_type = %s, source = %s,"
-                " words = coalesce(%s::tsvector, words) WHERE key = %s"
+                "UPDATE {s}.blocks SET idx = %s, cell_type = %s, source = %s, label = %s,"
+                " title = %s, words = %s, name = %s, terms = %s::tsvector,"
+                " name_terms = %s::tsvector WHERE key = %s"
             ),
             [
                 (
                     block.index,
                     block.cell_type,
                     text(block.source),
-                    vector(block.source, path) if redo else None,
+                    *_derived(block),
+                    vector(block.source, path, block.name),
+                    name_vector(block.name),
                     key,
                 )
-                for key, path, block, redo in updates
+                for key, path, block, _redo in updates
             ],
         )
     relinked = [(key, block) for key, _, block, redo in updates if redo]
@@ -132,16 +172,22 @@ def insert_blocks(tx: Tx, blocks: list[tuple[str, BlockRow]]) -> None:
         cur.copy(tx.sql(f"COPY {{s}}.blocks ({BLOCK_COLUMNS}) FROM STDIN")) as copy,
     ):
         for n, ((path, block), first_seen) in enumerate(zip(blocks, numbers, strict=True)):
+            label, title, words, name = _derived(block)
             copy.write_row(
                 (
                     first_key + n,
-                    path,
+                    text(path),
                     block.index,
                     block.id,
+                    label,
                     block.cell_type,
                     text(block.source),
+                    title,
+                    name,
+                    words,
                     first_seen,
-                    vector(block.source, path),
+                    vector(block.source, path, block.name),
+                    name_vector(block.name),
                 )
             )
     insert_links(tx, [(first_key + n, block) for n, (_, block) in enumerate(blocks)])
@@ -169,10 +215,12 @@ def bury(tx: Tx, keys: list[int]) -> None:
     if not keys:
         return
     tx.run(
-        "INSERT INTO {s}.tombstones (id, path, idx, cell_type, source, first_seen, deleted_at)"
-        " SELECT DISTINCT ON (id) id, path, idx, cell_type, source, first_seen, %s"
+        "INSERT INTO {s}.tombstones"
+        " (id, label, path, idx, cell_type, source, first_seen, deleted_at)"
+        " SELECT DISTINCT ON (id) id, label, path, idx, cell_type, source, first_seen, %s"
         " FROM {s}.blocks WHERE key = ANY(%s) AND id IS NOT NULL ORDER BY id, first_seen"
-        " ON CONFLICT (id) DO UPDATE SET path = excluded.path, idx = excluded.idx,"
+        " ON CONFLICT (id) DO UPDATE SET label = excluded.label, path = excluded.path,"
+        " idx = excluded.idx,"
         " cell_type = excluded.cell_type, source = excluded.source,"
         " first_seen = excluded.first_seen, deleted_at = excluded.deleted_at",
         (time.time(), keys),
@@ -190,17 +238,28 @@ def remove_blocks_of(tx: Tx, paths: list[str]) -> list[str]:
 
 def rename(tx: Tx, moves: list[tuple[str, str]]) -> None:
     """Move notebooks in the index; whatever it held at a destination is replaced."""
-    remove_blocks_of(tx, [dst for _, dst in moves])
-    tx.run("DELETE FROM {s}.files WHERE path = ANY(%s)", ([dst for _, dst in moves],))
+    gone = [dst for _, dst in moves]
+    remove_blocks_of(tx, gone)
+    tx.run("DELETE FROM {s}.files WHERE path = ANY(%s)", (gone,))
+    forget_copies(tx, gone)
     for src, dst in moves:
-        for key, source in tx.run(
-            "SELECT key, source FROM {s}.blocks WHERE path = %s", (src,)
+        for key, source, name in tx.run(
+            "SELECT key, source, name FROM {s}.blocks WHERE path = %s", (src,)
         ).fetchall():
             tx.run(
-                "UPDATE {s}.blocks SET path = %s, words = %s::tsvector WHERE key = %s",
-                (dst, vector(source, dst), key),
+                "UPDATE {s}.blocks SET path = %s, terms = %s::tsvector WHERE key = %s",
+                (dst, vector(source, dst, name), key),
             )
-        tx.run("UPDATE {s}.files SET path = %s WHERE path = %s", (dst, src))
+        tx.run(
+            "UPDATE {s}.files SET path = %s, key = %s WHERE path = %s", (dst, path_key(dst), src)
+        )
+        tx.run("UPDATE {s}.copies SET path = %s WHERE path = %s", (dst, src))
+        tx.run("UPDATE {s}.copies SET original = %s WHERE original = %s", (dst, src))
+
+
+def forget_copies(tx: Tx, paths: list[str]) -> None:
+    """Notebooks gone from the index: their verdicts go with them."""
+    tx.run("DELETE FROM {s}.copies WHERE path = ANY(%s) OR original = ANY(%s)", (paths, paths))
 
 
 def log_change(tx: Tx, origin: str, paths: list[str], ids: list[str]) -> None:

@@ -82,7 +82,8 @@ def store_config(request: pytest.FixtureRequest) -> dict[str, Any]:
         return {}
     url = request.getfixturevalue("database_url")
     space = request.getfixturevalue("new_space")()
-    return {"store_class": "jupyter_blocks.store.PostgresStore", "database_url": url, "space": space}
+    postgres = "jupyter_blocks.store.PostgresStore"
+    return {"store_class": postgres, "database_url": url, "space": space}
 
 
 @pytest.fixture

@@ -303,7 +303,13 @@ class PostgresStore(BlockStore):
                 " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET"
                 " key = excluded.key, mtime_ns = excluded.mtime_ns, size = excluded.size,"
                 " skipped = excluded.skipped, title = '', problems = NULL",
-                (path, writes.text(path_key(path)), state.mtime_ns, state.size, writes.text(reason)),
+                (
+                    writes.text(path),
+                    writes.text(path_key(path)),
+                    state.mtime_ns,
+                    state.size,
+                    writes.text(reason),
+                ),
             )
             writes.log_change(tx, self.origin, [path], removed)
 

@@ -37,8 +37,7 @@ def judge_copies(tx: Tx, paths: list[str], root: str) -> list[str]:
         holders = {
             path: Holder(path, first_indexed, scan, mtime_ns)
             for path, first_indexed, scan, mtime_ns in tx.run(
-                "SELECT path, first_indexed, scan, mtime_ns FROM {s}.files"
-                " WHERE path IN (%s, %s)",
+                "SELECT path, first_indexed, scan, mtime_ns FROM {s}.files WHERE path IN (%s, %s)",
                 (a, b),
             ).fetchall()
         }

@@ -66,7 +66,7 @@ class Reads:
         if not targets:
             return {}
         rows = self.rows(
-            "SELECT * FROM ("
+            "SELECT * FROM ("  # noqa: S608 (constants only)
             " SELECT DISTINCT ON (id) 0 AS rank, id AS target, " + BLOCK_COLUMNS + ", false"
             "  FROM {s}.blocks WHERE id = ANY(%(t)s) ORDER BY id, first_seen) AS by_id"
             " UNION ALL SELECT * FROM ("
@@ -81,7 +81,10 @@ class Reads:
             {"t": targets},
         )
         # The best rank is written last: it wins.
-        return {row[1]: Block(*row[2:7], deleted=bool(row[8]), label=row[7]) for row in rows}
+        return {
+            target: Block(bid, path, idx, cell_type, source, bool(deleted), label)
+            for _rank, target, bid, path, idx, cell_type, source, label, deleted in rows
+        }
 
     def _targets_of(self, block_id: str) -> list[str]:
         """What references to a block may say: its id, and its label when the label
@@ -109,7 +112,7 @@ class Reads:
 
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
         rows = self.rows(
-            f"WITH {OWN}"
+            f"WITH {OWN}"  # noqa: S608 (constants only)
             " SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
             " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
             " WHERE (l.kind IN ('ref', 'embed') AND l.target IN (SELECT target FROM own))"
@@ -120,14 +123,14 @@ class Reads:
         return [Backlink(*row) for row in rows]
 
     def notebook_targets(self, path: str) -> list[str]:
-        rows = self.rows(f"WITH {OWN} SELECT DISTINCT target FROM own", {"path": path})
+        rows = self.rows(f"WITH {OWN} SELECT DISTINCT target FROM own", {"path": path})  # noqa: S608
         return [row[0] for row in rows]
 
     def backlink_counts(self, path: str) -> dict[str, int]:
         """For each block (by id) of ``path`` that is referenced, by id or label: how
         many blocks reference or embed it."""
         rows = self.rows(
-            f"WITH {OWN}"
+            f"WITH {OWN}"  # noqa: S608 (constants only)
             " SELECT o.id, count(DISTINCT l.block) FROM {s}.links l"
             " JOIN own o ON o.target = l.target"
             " WHERE l.kind IN ('ref', 'embed') AND o.id IS NOT NULL GROUP BY o.id",

@@ -29,6 +29,7 @@ from jupyter_blocks.indexer import Indexer, TreeRules
 from jupyter_blocks.store import SQLiteStore
 
 from .embeds import p6_embeds
+from .reuse import p7_rows, reuse_server
 from .server import Server, jupyter_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -302,6 +303,15 @@ def main() -> None:
                     )
                 )
         rows += p6_embeds(middle, work, home, CHROMIUM, CHROMIUM_ARGS)
+        # use(): every 200-cell notebook for a full run, one for a quick one
+        quick = args.notebooks < 1000
+        rows += p7_rows(
+            work,
+            notebooks=1 if quick else 100,
+            repeat=1 if quick else 5,
+            targets=5 if quick else 25,
+            server=lambda root: reuse_server(root, home),
+        )
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

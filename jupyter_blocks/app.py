@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
@@ -18,20 +16,18 @@ from traitlets import Bool, Float, Int, TraitError, Type, Unicode, default, vali
 from .handlers import route_table
 from .indexer import TreeRules
 from .persist import IdKeeper
+from .renames import Renames
+from .reuse import env as kernel_env
 from .service import BlocksService
 from .store import BlockStore, SQLiteStore
+from .store.location import default_db_path
 
 DATABASE_URL_VARIABLE = "JUPYTER_BLOCKS_DATABASE_URL"
 EVENTS_DIR = Path(__file__).parent / "events"
 BLOCKS_EVENT = "https://events.jupyter-blocks.org/jupyter_blocks/blocks/v1"
 CONTENTS_EVENT = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
-
-def default_db_path(root: str) -> str:
-    """One index file per server root, so two servers on different folders never see
-    each other's blocks."""
-    digest = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:16]
-    return os.path.join(jupyter_data_dir(), "jupyter_blocks", f"index-{digest}.sqlite")
+__all__ = ["BlocksExtension", "default_db_path"]
 
 
 class BlocksExtension(ExtensionApp):
@@ -41,6 +37,9 @@ class BlocksExtension(ExtensionApp):
     # Other extensions (JupyterLab itself) must keep loading when ours is the entry point.
     load_other_extensions = True
     _starting: asyncio.Task[None] | None = None
+    # Links being rewritten after renames (kept so that the tasks are not collected).
+    _follows: ClassVar[set[asyncio.Task[None]]] = set()
+    _restore_env: Any = None
 
     db_path = Unicode(
         "",
@@ -92,6 +91,13 @@ class BlocksExtension(ExtensionApp):
         config=True,
         help="""Notebooks larger than this many bytes are not indexed (they are listed
         as skipped, with the reason, in the status endpoint).""",
+    )
+    follow_renames = Bool(
+        True,
+        config=True,
+        help="""When a notebook or folder is renamed or moved through Jupyter, rewrite
+        the [[links]] to it in other notebooks (closed ones, unchanged since indexed,
+        through the ContentsManager; open clean ones are reloaded by the frontend).""",
     )
     watch_files = Bool(
         True,
@@ -202,6 +208,7 @@ class BlocksExtension(ExtensionApp):
         self.settings["jupyter_blocks"] = self.service
         self.settings["jupyter_blocks_ids"] = IdKeeper(self.service, cm)
         self.events.add_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)
+        self._export_kernel_env()
         # A server embedded without Jupyter's own start sequence (pytest-jupyter, some
         # launchers) never calls the start hook below: start as soon as a loop runs.
         with contextlib.suppress(RuntimeError):
@@ -213,6 +220,7 @@ class BlocksExtension(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # The first scan runs in the background: the server answers from the start.
         await self.service.start()
+        self._export_kernel_env()  # again: the port is bound now (it may have moved)
         self.log.info(
             "jupyter_blocks: indexing %s into %s", self.root_dir, self.service.store.location
         )
@@ -224,9 +232,46 @@ class BlocksExtension(ExtensionApp):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._starting
         await self.service.stop()
+        if self._restore_env is not None:
+            self._restore_env()
+
+    def _export_kernel_env(self) -> None:
+        """Tell the kernels this server starts where the blocks are, so that
+        ``jupyter_blocks.use`` finds them by itself (see reuse/env.py)."""
+        store = self.service.store
+        db = store.location if isinstance(store, SQLiteStore) else None
+        restore = kernel_env.export(kernel_env.server_env(self.server, self.root_dir, db))
+        if self._restore_env is None:
+            self._restore_env = restore
 
     async def _on_contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
         self.service.on_contents_event(data)
+        source, path = data.get("source_path"), data.get("path")
+        renamed = data.get("action") == "rename" and self.follow_renames
+        if renamed and isinstance(source, str) and isinstance(path, str) and source != path:
+            task = asyncio.get_running_loop().create_task(self._follow(source, path))
+            self._follows.add(task)
+            task.add_done_callback(self._follows.discard)
+
+    async def _follow(self, old: str, new: str) -> None:
+        """Rewrite the links to a moved notebook, and tell the frontends."""
+        keeper: IdKeeper = self.settings["jupyter_blocks_ids"]
+        try:
+            result = await Renames(self.service, keeper).follow_move(old, new, [])
+        except Exception:  # the rename itself is done; a link left is what check shows
+            self.log.exception("jupyter-blocks could not update links to %s", new)
+            return
+        if result["written"] or result["refused"]:
+            self._emit(
+                {
+                    "action": "links-moved",
+                    "from": old.strip("/"),
+                    "to": new.strip("/"),
+                    "paths": [w["path"] for w in result["written"]],
+                    "count": sum(len(w["cells"]) for w in result["written"]),
+                    "refused": [r["path"] for r in result["refused"]],
+                }
+            )
 
     def _emit(self, data: dict[str, Any]) -> None:
         self.events.emit(schema_id=BLOCKS_EVENT, data=data)

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .patch import PatchError, parse_patch
+from .stale import git_renames, locate
 from .store import Backlink, BlockStore
 
 LIST_LIMIT = 10_000
@@ -36,12 +37,22 @@ class CheckReport:
         return {**asdict(self), "failed": self.failed}
 
 
+def cell_number(index: int) -> str:
+    """A cell as a person counts it: "cell 3" is the third cell, as in JupyterLab's status
+    bar ("Cell 3/7"). JSON keeps the 0-based ``index`` of the REST API."""
+    return f"cell {index + 1}"
+
+
 def _where(link: Backlink) -> dict[str, Any]:
     return {"path": link.path, "index": link.index, "id": link.id, "kind": link.kind}
 
 
-def check(store: BlockStore) -> CheckReport:
+def check(store: BlockStore, root: str | None = None) -> CheckReport:
+    """Every reference of the index checked. With ``root``, a notebook link that
+    resolves to nothing names its ``new_target`` when the evidence is unambiguous
+    (``stale.py``), with the ``evidence``."""
     report = CheckReport()
+    renames: dict[str, str] | None = None
     for link, target, has_tombstone in store.unresolved_links():
         if has_tombstone:
             last = store.get_blocks([target]).get(target)
@@ -53,7 +64,13 @@ def check(store: BlockStore) -> CheckReport:
     for link, target in store.notebook_links():
         path, reason = store.resolve_notebook_link(target)
         if path is None:
-            report.notebook_links.append({**_where(link), "target": target, "reason": reason})
+            entry = {**_where(link), "target": target, "reason": reason}
+            if root is not None:
+                if renames is None:
+                    renames = git_renames(root)
+                new, evidence = locate(target, store, renames)
+                entry.update(new_target=new, evidence=evidence)
+            report.notebook_links.append(entry)
     report.duplicates = [
         {
             "path": d.path,
@@ -161,3 +178,65 @@ def _cycle_through(graph: dict[str, list[str]], start: str, members: set[str]) -
                     following.append(target)
         frontier = following
     return [start]
+
+
+def render_report(report: CheckReport) -> str:
+    lines: list[str] = []
+
+    def section(title: str, items: list[Any], line: Any) -> None:
+        if items:
+            lines.append(f"{title} ({len(items)}):")
+            lines.extend("  " + line(item) for item in items)
+
+    def at(item: dict[str, Any]) -> str:
+        return f"{item['path']} {cell_number(item['index'])}"
+
+    section("Broken references", report.broken, lambda i: f"{at(i)}: (({i['target']})) not found")
+    section(
+        "References to deleted blocks",
+        report.deleted,
+        lambda i: f"{at(i)}: (({i['target']})) was deleted from {i['last_path']}",
+    )
+    section(
+        "Notebook links that resolve to nothing",
+        report.notebook_links,
+        lambda i: (
+            f"{at(i)}: [[{i['target']}]] {i['reason']}"
+            + (
+                f"; now {i['new_target']} ({i['evidence']}: jupyter blocks check --fix)"
+                if i.get("new_target")
+                else ""
+            )
+        ),
+    )
+    section(
+        "Duplicate ids",
+        report.duplicates,
+        lambda d: (
+            f"{d['path']} repeats {d['count']} ids of {d['original']}, judged the copy: "
+            f"{d['reason']} (fix: POST /api/blocks/reassign-ids with the copy's path)"
+        ),
+    )
+    section(
+        "Labels declared twice, or that are a block's id",
+        report.labels,
+        lambda h: (
+            f"{at(h)}: label {h['label']} "
+            + ("is also a block's id (the id wins)" if h["clash"] == "id" else "is declared twice")
+        ),
+    )
+    section(
+        "Embeds whose patch cannot apply",
+        report.patches,
+        lambda i: f"{at(i)}: (({i['target']})) {i['reason']}",
+    )
+    section(
+        "Embed cycles",
+        report.cycles,
+        lambda c: " -> ".join(f"{b['id']} ({b['path']})" for b in [*c, c[0]]),
+    )
+    section("Skipped notebooks", report.skipped, lambda s: f"{s['path']}: {s['reason']}")
+    section("Notebooks indexed in part", report.partial, lambda s: f"{s['path']}: {s['reason']}")
+    if not report.failed:
+        lines.append("Every reference resolves.")
+    return "\n".join(lines)

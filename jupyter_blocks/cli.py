@@ -21,10 +21,11 @@ from traitlets import Bool, Enum, Unicode
 from . import __version__
 from .app import BlocksExtension
 from .cells import NotebookReader
-from .check import CheckReport, check
+from .check import cell_number, check, render_report
 from .export import export
 from .indexer import Indexer, TreeRules
 from .refs import is_target
+from .stale import plan_fixes, write_fixes
 from .store import BlockStore, StoreUnavailable, open_or_set_aside
 from .views import backlink_json, block_json, search_hit_json
 
@@ -39,12 +40,6 @@ COMMON_FLAGS = {
         "Use the index as it is, without first bringing it up to date with the files.",
     ),
 }
-
-
-def cell_number(index: int) -> str:
-    """A cell as a person counts it: "cell 3" is the third cell, as in JupyterLab's status
-    bar ("Cell 3/7"). JSON keeps the 0-based ``index`` of the REST API."""
-    return f"cell {index + 1}"
 
 
 class BlocksCommand(JupyterApp):
@@ -298,68 +293,36 @@ class CheckCommand(BlocksCommand):
         """
     )
     positional_root = True
+    fix = Bool(
+        False,
+        config=True,
+        help="""Print how the notebook links left stale by renames made outside Jupyter
+        (git mv, a terminal) would be rewritten, where the new target is unambiguous
+        (a dry run; add --write to apply).""",
+    )
+    write = Bool(False, config=True, help="With --fix: rewrite the links.")
+    flags = {  # noqa: RUF012 (traitlets flags)
+        **BlocksCommand.flags,
+        "fix": ({"CheckCommand": {"fix": True}}, "Show how stale links would be fixed."),
+        "write": ({"CheckCommand": {"write": True}}, "With --fix: apply the fixes."),
+    }
 
     def start(self) -> None:
-        store, _, _ = self.open_index()
-        report = check(store)
+        store, indexer, contents = self.open_index()
+        root = indexer.rules.root
+        if self.fix:
+            edits, lines = plan_fixes(store, root)
+            out = sys.stderr if self.json else sys.stdout  # --json: stdout is the report
+            print("\n".join(lines) or "No stale link has an unambiguous new target.", file=out)
+            if self.write and edits:
+                print("\n".join(write_fixes(edits, contents, root)), file=out)
+                self.update(indexer)
+            elif edits:
+                print("(a dry run: add --write to rewrite these links)", file=out)
+        report = check(store, root)
         store.close()
         self.print(report.to_json(), render_report(report))
         self.exit(1 if report.failed else 0)
-
-
-def render_report(report: CheckReport) -> str:
-    lines: list[str] = []
-
-    def section(title: str, items: list[Any], line: Any) -> None:
-        if items:
-            lines.append(f"{title} ({len(items)}):")
-            lines.extend("  " + line(item) for item in items)
-
-    def at(item: dict[str, Any]) -> str:
-        return f"{item['path']} {cell_number(item['index'])}"
-
-    section("Broken references", report.broken, lambda i: f"{at(i)}: (({i['target']})) not found")
-    section(
-        "References to deleted blocks",
-        report.deleted,
-        lambda i: f"{at(i)}: (({i['target']})) was deleted from {i['last_path']}",
-    )
-    section(
-        "Notebook links that resolve to nothing",
-        report.notebook_links,
-        lambda i: f"{at(i)}: [[{i['target']}]] {i['reason']}",
-    )
-    section(
-        "Duplicate ids",
-        report.duplicates,
-        lambda d: (
-            f"{d['path']} repeats {d['count']} ids of {d['original']}, judged the copy: "
-            f"{d['reason']} (fix: POST /api/blocks/reassign-ids with the copy's path)"
-        ),
-    )
-    section(
-        "Labels declared twice, or that are a block's id",
-        report.labels,
-        lambda h: (
-            f"{at(h)}: label {h['label']} "
-            + ("is also a block's id (the id wins)" if h["clash"] == "id" else "is declared twice")
-        ),
-    )
-    section(
-        "Embeds whose patch cannot apply",
-        report.patches,
-        lambda i: f"{at(i)}: (({i['target']})) {i['reason']}",
-    )
-    section(
-        "Embed cycles",
-        report.cycles,
-        lambda c: " -> ".join(f"{b['id']} ({b['path']})" for b in [*c, c[0]]),
-    )
-    section("Skipped notebooks", report.skipped, lambda s: f"{s['path']}: {s['reason']}")
-    section("Notebooks indexed in part", report.partial, lambda s: f"{s['path']}: {s['reason']}")
-    if not report.failed:
-        lines.append("Every reference resolves.")
-    return "\n".join(lines)
 
 
 class BlocksApp(JupyterApp):

@@ -22,6 +22,7 @@ from . import __version__
 from .ids import IdError
 from .persist import BadRequest, Conflict, IdKeeper, NotFound, Refused
 from .refs import is_target
+from .renames import Renames
 from .service import BlocksService, IndexUnavailable
 from .views import search_hit_json
 
@@ -50,6 +51,10 @@ class BlocksHandler(APIHandler):
     def ids(self) -> IdKeeper:
         keeper: IdKeeper = self.settings["jupyter_blocks_ids"]
         return keeper
+
+    @property
+    def renames(self) -> Renames:
+        return Renames(self.blocks, self.ids)
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object, or 400 (413 when too large) saying why. orjson
@@ -280,6 +285,52 @@ class ReassignIdsHandler(BlocksHandler):
             self.finish(await self.ids.reassign_ids(path))
 
 
+class LabelHandler(BlocksHandler):
+    """``POST /api/blocks/label`` with ``{"cell_type", "source", "label", "id"}``: the
+    cell's source with the label set in its own form (``#| label:`` for code, a MyST
+    ``(label)=`` line for markdown), for the client to put in its open model; 409 when
+    another block holds that label or id. Nothing is written."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        cell_type, source, label = body.get("cell_type"), body.get("source"), body.get("label")
+        own = body.get("id")
+        if (
+            not isinstance(cell_type, str)
+            or not isinstance(source, str)
+            or not isinstance(label, str)
+            or not (own is None or isinstance(own, str))
+        ):
+            raise web.HTTPError(
+                400, 'Send {"cell_type", "source", "label"} (strings) and the cell\'s "id".'
+            )
+        with _write_errors():
+            new = await self.renames.label(cell_type, source, label, own)
+        self.finish({"label": label, "source": new})
+
+
+class RenameLabelHandler(BlocksHandler):
+    """``POST /api/blocks/rename-label`` with ``{"label", "new", "open": [paths]}``:
+    the label renamed where it is declared and in every reference to it. Notebooks in
+    ``open`` are left to the client (``edits``); the others are written, or refused
+    when they changed since indexed (``refused``). See ``renames.py``."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        label, new, opened = body.get("label"), body.get("new"), body.get("open", [])
+        if not isinstance(label, str) or not isinstance(new, str):
+            raise web.HTTPError(400, 'Send {"label": "<old>", "new": "<new label>"}.')
+        if not isinstance(opened, list) or not all(isinstance(p, str) for p in opened):
+            raise web.HTTPError(400, "open must be a list of notebook paths.")
+        with _write_errors():
+            result = await self.renames.rename_label(label, new, opened)
+        self.finish({"label": label, "new": new, **result})
+
+
 @contextlib.contextmanager
 def _write_errors() -> Iterator[None]:
     try:
@@ -296,6 +347,8 @@ def _write_errors() -> Iterator[None]:
 
 def route_table() -> list[tuple[str, type[BlocksHandler]]]:
     """Every route of the extension (the authorization tests walk this list)."""
+    from .reuse.handlers import routes as reuse_routes  # it builds on BlocksHandler
+
     return [
         (f"{API_PREFIX}/version", VersionHandler),
         (f"{API_PREFIX}/status", StatusHandler),
@@ -308,4 +361,7 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/notebook-link", NotebookLinkHandler),
         (f"{API_PREFIX}/ensure-id", EnsureIdHandler),
         (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
+        (f"{API_PREFIX}/label", LabelHandler),
+        (f"{API_PREFIX}/rename-label", RenameLabelHandler),
+        *reuse_routes(API_PREFIX, ID_PATTERN),
     ]

@@ -91,10 +91,29 @@ def replace_ids(text: str, indices: list[int]) -> IdChange:
     return _apply(original, changed)
 
 
-def _apply(original: dict[str, Any], changed: dict[int, str]) -> IdChange:
+def replace_sources(text: str, edits: dict[int, tuple[str, str]]) -> IdChange:
+    """New sources for cells (index -> (source as read, new source)): a cell whose
+    source is no longer the one read is refused (IdError), nothing else changes."""
+    original = parse(text)
+    cells = original["cells"]
+    for index, (before, _) in edits.items():
+        cell = cells[index] if 0 <= index < len(cells) else None
+        source = cell.get("source") if isinstance(cell, dict) else None
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        if source != before:
+            raise IdError(f"cell {index + 1} changed since it was read: it is left as it is")
+    return _apply(original, {}, {i: new for i, (_, new) in edits.items()})
+
+
+def _apply(
+    original: dict[str, Any], changed: dict[int, str], sources: dict[int, str] | None = None
+) -> IdChange:
     edited = orjson.loads(orjson.dumps(original))  # a deep copy
     for index, cell_id in changed.items():
         edited["cells"][index]["id"] = cell_id
+    for index, source in (sources or {}).items():
+        edited["cells"][index]["source"] = source
     if changed and edited.get("nbformat_minor", 0) < 5:
         edited["nbformat_minor"] = 5
     node = nbformat.from_dict(edited)
@@ -109,6 +128,8 @@ def _apply(original: dict[str, Any], changed: dict[int, str]) -> IdChange:
     expected = orjson.loads(orjson.dumps(original))
     for index, cell_id in changed.items():
         expected["cells"][index]["id"] = cell_id
+    for index, source in (sources or {}).items():
+        expected["cells"][index]["source"] = source
     expected["nbformat_minor"] = edited["nbformat_minor"]
     where = first_difference(_normalized(expected), _normalized(written))
     if where is not None:

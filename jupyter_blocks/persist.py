@@ -39,7 +39,15 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.services.contents.manager import ContentsManager
 
 from .files import read_regular
-from .ids import IdChange, IdError, add_missing_ids, parse, replace_ids, valid_id
+from .ids import (
+    IdChange,
+    IdError,
+    add_missing_ids,
+    parse,
+    replace_ids,
+    replace_sources,
+    valid_id,
+)
 from .notebook import normalize_path
 from .service import BlocksService, IndexUnavailable
 
@@ -140,6 +148,21 @@ class IdKeeper:
                     for i, new in sorted(change.changed.items())
                 ],
             }
+
+    async def rewrite_sources(self, path: str, edits: dict[int, tuple[str, str]]) -> None:
+        """New sources for cells of a notebook (index -> (source as indexed, new
+        source)), through the ContentsManager with the same checks as ids. Raises
+        Conflict when a cell changed since it was indexed, or the file is being written:
+        nothing is written then."""
+        path = self._notebook_path(path)
+        async with self._lock(path):
+            os_path = self._checked(path)
+            data, text = await self._read(path, os_path, None)
+            try:
+                change = await asyncio.to_thread(replace_sources, text, edits)
+            except IdError as error:
+                raise Conflict(f"{path}: {error}.") from None
+            await self._write(path, os_path, data, text, change)
 
     # -- steps -------------------------------------------------------------------------
     def _notebook_path(self, path: str) -> str:

@@ -278,6 +278,11 @@ class BlocksService:
         resolves at once), within the request bound."""
         self._emit_change(await self.guard.write_now(self.indexer.refresh, path))
 
+    async def apply_rename(self, old: str, new: str) -> None:
+        """Follow a notebook or folder renamed through Jupyter now (blocks keep their
+        identity; the queued event of the same rename then finds nothing to do)."""
+        self._emit_change(await self.guard.write_now(self.indexer.rename, old, new))
+
     async def resolves_to(self, block_id: str) -> Block | None:
         """The live block an id resolves to, or None."""
         return (await self.live_blocks([block_id])).get(block_id)
@@ -385,6 +390,10 @@ class BlocksService:
 
     # -- threads -----------------------------------------------------------------------
     async def _read(self, fn: Any, *args: Any) -> Any:
+        return await self.guard.read(fn, *args)
+
+    async def read(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` on the store, as a bounded read (IndexUnavailable past it)."""
         return await self.guard.read(fn, *args)
 
     def _loop_call(self, fn: Any, *args: Any) -> None:

@@ -22,6 +22,7 @@ import { BlocksModel, IBlocksEvent } from './model';
 import { BlockMoves } from './moves';
 import { Navigator } from './navigation';
 import { HoverPreview } from './preview';
+import { ReuseActions } from './reuse';
 import { IndexStatusItem } from './status';
 import { findTokens } from './syntax';
 import { BLOCKS_EVENT_SCHEMA, IBlocksModel } from './tokens';
@@ -119,14 +120,15 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
     IBlocksNavigator,
     INotebookTracker
   ],
-  optional: [ISettingRegistry],
+  optional: [ISettingRegistry, IDocumentManager],
   activate: (
     app: JupyterFrontEnd,
     model: IBlocksModel,
     rendermime: IRenderMimeRegistry,
     navigator: Navigator,
     tracker: INotebookTracker,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    docManager: IDocumentManager | null
   ): void => {
     // A notebook's references resolve in one request as it opens: its cells render in
     // several passes, and each finds its blocks already asked for or cached.
@@ -150,6 +152,14 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
       policy: TRUST_POLICY,
       hostCellId: node => hostCellId(tracker, node)
     };
+    // Reuse in this kernel, Show recipe: on embeds of code blocks.
+    const reuse = new ReuseActions({
+      model,
+      tracker,
+      docManager,
+      open: target => void navigator.open(target)
+    });
+    context.embedActions = (box, block, id) => reuse.decorate(box, block, id);
     // Hovering a reference previews its block, rendered as an embed of it would be.
     context.preview = new HoverPreview(async (host, block, renderers) => {
       const id = block.id ?? '';
@@ -158,7 +168,7 @@ const renderPlugin: JupyterFrontEndPlugin<void> = {
           { kind: 'embed', id, facet: 'all', start: 0, end: 0 },
           block,
           { ancestors: [], host: null, outputsFirst: true },
-          context,
+          { ...context, embedActions: undefined }, // a preview is for reading
           (node, nested, ancestors) =>
             renderBlockMarkdown(context, node, nested, ancestors, id),
           renderers

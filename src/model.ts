@@ -8,6 +8,7 @@ import {
   IBlocksChange,
   IBlocksModel,
   IEnsureIdOptions,
+  IRecipe,
   ISearchHit,
   IServerCheck,
   IStatus
@@ -159,6 +160,10 @@ export class BlocksModel implements IBlocksModel {
 
   status(): Promise<IStatus> {
     return requestAPI<IStatus>('status');
+  }
+
+  recipe(id: string): Promise<IRecipe> {
+    return requestAPI<IRecipe>(`recipe/${encodeURIComponent(id)}`);
   }
 
   /**

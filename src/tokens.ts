@@ -199,6 +199,78 @@ export interface IStatus {
 }
 
 /**
+ * One cell of a recipe.
+ */
+export interface IRecipeCell {
+  /**
+   * The cell id (null for a cell of a notebook without ids).
+   */
+  id: string | null;
+  /**
+   * The cell's position in its notebook (from 0).
+   */
+  index: number;
+  /**
+   * The cell's source, as saved.
+   */
+  source: string;
+  /**
+   * The names the cell defines.
+   */
+  defines: string[];
+  /**
+   * The names the cell reads from cells above it (or from overrides).
+   */
+  uses: string[];
+}
+
+/**
+ * What `jupyter_blocks.use()` would run for a block (`GET /api/blocks/recipe/<id>`).
+ */
+export interface IRecipe {
+  /**
+   * The block id (null for a cell without one).
+   */
+  id: string | null;
+  /**
+   * The block's notebook.
+   */
+  path: string;
+  /**
+   * The block's position in its notebook (from 0).
+   */
+  index: number;
+  /**
+   * `code`, `markdown` or `raw`: only a code block has cells to run.
+   */
+  cell_type: string;
+  /**
+   * The notebook's language.
+   */
+  language: string;
+  /**
+   * Whether the notebook is a Python notebook (`use()` runs Python only).
+   */
+  python: boolean;
+  /**
+   * The cells that run, in notebook order, the block last.
+   */
+  cells: IRecipeCell[];
+  /**
+   * The names the cells take from cells above them: what a caller may override.
+   */
+  inputs: string[];
+  /**
+   * Names a cell reads that no cell above defines: a caller must give them.
+   */
+  missing: { name: string; index: number }[];
+  /**
+   * When the notebook file was saved (ISO 8601), or null.
+   */
+  last_modified: string | null;
+}
+
+/**
  * What changed in the index, from the server's `jupyter_blocks` events.
  */
 export interface IBlocksChange {
@@ -283,6 +355,11 @@ export interface IBlocksModel {
    * The index's state and problems.
    */
   status(): Promise<IStatus>;
+  /**
+   * What `jupyter_blocks.use(id)` would run: the block's recipe, read from its
+   * notebook as saved (asked each time: never cached).
+   */
+  recipe(id: string): Promise<IRecipe>;
   /**
    * Emitted when the server says blocks changed (after the cache forgot them).
    */

@@ -55,6 +55,11 @@ export interface ITransclusionContext {
    * that cell inside it is a cycle).
    */
   hostCellId?(node: HTMLElement): string | null;
+  /**
+   * Adds actions to the embed of a code block (`box`, its header first), given the
+   * block and the id the embed names (see reuse.ts).
+   */
+  embedActions?(box: HTMLElement, block: IBlock, id: string): void;
 }
 
 export { TRUST_POLICY };
@@ -253,6 +258,9 @@ export async function createEmbed(
     await renderOutputs(outputs, token, block, context, renderers);
   }
   disarmCommands(body);
+  if (block.cell_type === 'code') {
+    context.embedActions?.(box, block, id);
+  }
   return box;
 }
 

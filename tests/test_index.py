@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import copy_demo, copy_fixtures, copy_pdsh, generate
+from helpers import DEMO, FIXTURES, copy_demo, copy_fixtures, copy_pdsh, generate
 from tornado.httpclient import HTTPClientError
 
 # Every test here runs on the SQLite store and on the PostgreSQL store.
@@ -44,7 +44,8 @@ async def test_every_cell_of_every_notebook_is_a_block(fixtures_root, blocks):
     # When the first scan is over
     status = await blocks.ready()
     # Then every notebook and every cell is indexed, and nothing was skipped
-    assert status["notebooks"] == len(list(fixtures_root.rglob("*.ipynb"))) == 4 + 6
+    notebooks = len(list(DEMO.rglob("*.ipynb"))) + len(list(FIXTURES.rglob("*.ipynb")))
+    assert status["notebooks"] == len(list(fixtures_root.rglob("*.ipynb"))) == notebooks
     assert status["blocks"] == cells_under(fixtures_root)
     assert status["skipped"] == []
     assert status["version"]
@@ -53,7 +54,8 @@ async def test_every_cell_of_every_notebook_is_a_block(fixtures_root, blocks):
 async def test_every_cell_of_every_pdsh_notebook_is_a_block(pdsh_root, blocks):
     # Given the 67 real notebooks and the demo under the root
     status = await blocks.ready()
-    assert status["notebooks"] == len(list(pdsh_root.rglob("*.ipynb"))) == 67 + 4
+    demo = len(list(DEMO.rglob("*.ipynb")))
+    assert status["notebooks"] == len(list(pdsh_root.rglob("*.ipynb"))) == 67 + demo
     assert status["blocks"] == cells_under(pdsh_root)
     assert status["skipped"] == []
 

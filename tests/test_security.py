@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import copy_demo
+from helpers import DEMO, copy_demo
 from tornado.httpclient import HTTPClientError
 
 from jupyter_blocks.handlers import route_table
@@ -27,6 +27,8 @@ REQUESTS = {
     "notebook-link": ("GET", ["notebook-link"], {"target": "report.ipynb"}, None),
     "ensure-id": ("POST", ["ensure-id"], None, {"path": "data/sales.ipynb", "index": 0}),
     "reassign-ids": ("POST", ["reassign-ids"], None, {"path": "data/sales.ipynb"}),
+    "recipe/(?P<block_id>[^/]+)": ("GET", ["recipe", "sales-plot"], None, None),
+    "recipe": ("GET", ["recipe"], {"path": "data/sales.ipynb", "index": "3"}, None),
 }
 WRITES = {"ensure-id", "reassign-ids"}
 
@@ -142,7 +144,7 @@ async def test_paths_never_leave_the_root(guarded_root, blocks, path):
 
 async def test_nothing_outside_or_hidden_is_indexed_searched_or_served(guarded_root, blocks):
     status = await blocks.ready()
-    assert status["notebooks"] == 4
+    assert status["notebooks"] == len(list(DEMO.rglob("*.ipynb")))
     assert (await blocks.get("search", q="zebra secret"))["results"] == []
     code, _ = await blocks.error("block", "secret-cell")
     assert code == 404

@@ -373,6 +373,14 @@ class BlockStore(ABC):
         """Indexed notebooks whose file name is ``name`` (to resolve ``[[name.ipynb]]``)."""
 
     @abstractmethod
+    def links_to(
+        self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
+    ) -> list[Backlink]:
+        """The blocks holding a link of one of ``kinds`` (``ref``, ``embed``,
+        ``notebook``) whose target, as written (notebook paths in NFC), is one of
+        ``targets`` or starts with ``prefix``; in order, a block once per kind."""
+
+    @abstractmethod
     def notebook_targets(self, path: str) -> list[str]:
         """The ids and labels of ``path``'s blocks that resolve to them (what a
         reference to one of its blocks writes)."""

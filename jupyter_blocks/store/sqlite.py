@@ -364,6 +364,12 @@ class SQLiteStore(BlockStore):
         return sqlite_reads.notebook_paths_named(self._reader(), name)
 
     @reading
+    def links_to(
+        self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
+    ) -> list[Backlink]:
+        return sqlite_reads.links_to(self._reader(), targets, kinds, prefix)
+
+    @reading
     def notebook_targets(self, path: str) -> list[str]:
         return sqlite_reads.notebook_targets(self._reader(), path)
 

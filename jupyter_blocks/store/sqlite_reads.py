@@ -122,6 +122,23 @@ def notebook_backlinks(
     return [Backlink(*row) for row in rows]
 
 
+def links_to(
+    con: sqlite3.Connection, targets: list[str], kinds: tuple[str, ...], prefix: str | None
+) -> list[Backlink]:
+    kind_marks = ",".join("?" * len(kinds))
+    target_marks = ",".join("?" * len(targets)) or "NULL"
+    # A prefix is a range of the links_by_target index.
+    under = " OR (l.target >= ? AND l.target < ?)" if prefix else ""
+    rows = con.execute(
+        "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"  # noqa: S608
+        " FROM links l JOIN blocks b ON b.rowid = l.block"
+        f" WHERE l.kind IN ({kind_marks}) AND (l.target IN ({target_marks}){under})"
+        " ORDER BY b.path, b.idx, l.kind",
+        (*kinds, *targets, *((prefix, prefix + "\U0010ffff") if prefix else ())),
+    )
+    return [Backlink(*row) for row in rows]
+
+
 def notebook_targets(con: sqlite3.Connection, path: str) -> list[str]:
     return [t for (t,) in con.execute(f"WITH {_OWN} SELECT DISTINCT target FROM own", (path, path))]  # noqa: S608
 

@@ -1,0 +1,96 @@
+"""``GET /api/blocks/recipe/<id>`` and ``GET /api/blocks/recipe?path=&index=``: what
+``use()`` would run for a code block, read from its notebook file as saved.
+
+Authorized as a read of ``contents``, like ``block/<id>``. The answer is
+``{"id", "path", "index", "cell_type", "language", "python", "cells": [{"id", "index",
+"source", "defines", "uses"}], "inputs", "missing": [{"name", "index"}],
+"last_modified"}`` (see source.recipe_json); a markdown or raw block has no cells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..handlers import BlocksHandler
+from ..notebook import normalize_path
+from .errors import UseError
+from .source import read_source_notebook, recipe_json
+
+
+class RecipeHandler(BlocksHandler):
+    """The recipe of a block given by id, or of a cell given by notebook path and
+    0-based index (for cells without an id)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, block_id: str | None = None) -> None:
+        if block_id is not None:
+            path, wanted = await self._place_of(self.checked_id(block_id))
+        else:
+            path, wanted = self._place_from_query()
+        if not path.endswith(".ipynb") or not self._served(path):
+            raise web.HTTPError(404, f"No notebook at {path[:200]} that this server serves.")
+        loop = asyncio.get_running_loop()
+        try:
+            recipe = await loop.run_in_executor(None, self._recipe, path, wanted)
+        except UseError as error:
+            raise web.HTTPError(404, str(error)) from None
+        self.finish(recipe)
+
+    async def _place_of(self, block_id: str) -> tuple[str, str | int]:
+        block = await self.blocks.block(block_id)
+        if block is None:
+            raise web.HTTPError(
+                404,
+                f"No block has the id {block_id}: no notebook under the server root holds "
+                "a cell with it (yet).",
+            )
+        if block["deleted"]:
+            raise web.HTTPError(
+                404,
+                f"The block {block_id} was deleted: its cell is gone from {block['path']} "
+                f"(it was cell {block['index'] + 1}).",
+            )
+        return block["path"], block_id
+
+    def _place_from_query(self) -> tuple[str, int]:
+        try:
+            path = normalize_path(self.notebook_path())
+            index = int(self.get_query_argument("index", ""))
+        except ValueError:
+            raise web.HTTPError(
+                400, "Give the cell as ?path=folder/name.ipynb&index=<0-based position>."
+            ) from None
+        if index < 0:
+            raise web.HTTPError(400, "index counts cells from 0.")
+        return path, index
+
+    def _served(self, path: str) -> bool:
+        """Under the root, not hidden, no symlink out (the index's own rule)."""
+        try:
+            return self.blocks.rules.allows(path)
+        except ValueError:  # a NUL byte
+            return False
+
+    def _recipe(self, path: str, wanted: str | int) -> dict[str, Any]:
+        """Read the notebook as saved and plan (a worker thread: parsing is blocking)."""
+        notebook = read_source_notebook(
+            self.blocks.rules.os_path(path), path, self.blocks.reader.max_size
+        )
+        position = notebook.position_of(wanted) if isinstance(wanted, str) else wanted
+        if position is None:
+            raise UseError(f"The block {wanted} is not in {path} any more.")
+        if position >= len(notebook.cells):
+            raise UseError(f"{path} has {len(notebook.cells)} cells: none at index {position}.")
+        return recipe_json(notebook, position)
+
+
+def routes(prefix: str, id_pattern: str) -> list[tuple[str, type[BlocksHandler]]]:
+    return [
+        (f"{prefix}/recipe/{id_pattern}", RecipeHandler),
+        (f"{prefix}/recipe", RecipeHandler),
+    ]

@@ -131,6 +131,13 @@ def test_backlinks_by_id_label_and_notebook_link(store, root):
         ("s4", "embed"),
     }
     assert [(b.id, target) for b, target in store.notebook_links()] == [("s3", "target.ipynb")]
+    # Links as written: to targets, or to targets under a folder (a rename follows them)
+    assert [(b.id, b.kind) for b in store.links_to(["the-label"], ("ref", "embed"))] == [
+        ("s1", "ref"),
+        ("s2", "embed"),
+    ]
+    assert [b.id for b in store.links_to([], ("notebook",), "targ")] == ["s3"]
+    assert store.links_to([], ("notebook",), "other/") == []
     assert [(b.id, target, tomb) for b, target, tomb in store.unresolved_links()] == [
         ("s5", "missing-one", False)
     ]

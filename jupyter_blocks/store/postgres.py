@@ -363,6 +363,11 @@ class PostgresStore(BlockStore):
     def notebook_paths_named(self, name: str) -> list[str]:
         return self.reads.notebook_paths_named(name)
 
+    def links_to(
+        self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
+    ) -> list[Backlink]:
+        return self.reads.links_to(targets, kinds, prefix)
+
     def notebook_targets(self, path: str) -> list[str]:
         return self.reads.notebook_targets(path)
 

@@ -122,6 +122,26 @@ class Reads:
         )
         return [Backlink(*row) for row in rows]
 
+    def links_to(
+        self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
+    ) -> list[Backlink]:
+        """Blocks linking to one of ``targets`` (as written) or to a target starting
+        with ``prefix`` (compared by characters, whatever the database's collation)."""
+        rows = self.rows(
+            "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
+            " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
+            " WHERE l.kind = ANY(%(kinds)s) AND (l.target = ANY(%(targets)s)"
+            "   OR (%(prefix)s <> '' AND left(l.target, %(size)s) = %(prefix)s))"
+            " ORDER BY b.path, b.idx, l.kind",
+            {
+                "kinds": list(kinds),
+                "targets": targets,
+                "prefix": prefix or "",
+                "size": len(prefix or ""),
+            },
+        )
+        return [Backlink(*row) for row in rows]
+
     def notebook_targets(self, path: str) -> list[str]:
         rows = self.rows(f"WITH {OWN} SELECT DISTINCT target FROM own", {"path": path})  # noqa: S608
         return [row[0] for row in rows]

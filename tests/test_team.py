@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from faultkit import equals_files, fetch, listening, make_corpus, settled, status_when, until
 from helpers import jupyter_server
+from ondisk import md, write
 from pgcluster import Cluster, wait_for
 from psycopg.conninfo import make_conninfo
 from test_shared_root import changed, subscribe
@@ -146,6 +147,10 @@ def test_the_scanning_server_killed_mid_scan_is_taken_over(
     assert "taking over" in log.read_text()
 
 
+def write_notebook(path: Path, cell_id: str) -> None:
+    write(path, [md(cell_id, "# Written while the database was away")])
+
+
 @pytest.fixture
 def own_cluster() -> Iterator[Cluster]:
     """A PostgreSQL of this test's own, to stop and start."""
@@ -173,29 +178,31 @@ def test_a_database_down_at_start_is_said_then_caught_up(tmp_path: Path, own_clu
         code, body, _ = fetch(s.port, "api/blocks/search?q=anything")
         assert code == 503 and "cannot be reached" in json.dumps(body)
         # A notebook written while the database is down is not lost
-        (root / "while-down.ipynb").write_text(
-            json.dumps(
-                {
-                    "cells": [
-                        {
-                            "cell_type": "markdown",
-                            "id": "written-while-down",
-                            "metadata": {},
-                            "source": ["# Written while the database was down"],
-                        }
-                    ],
-                    "metadata": {},
-                    "nbformat": 4,
-                    "nbformat_minor": 5,
-                }
-            )
-        )
+        write_notebook(root / "while-down.ipynb", "written-while-down")
         own_cluster.start()
         wait_for(own_cluster.url)
         status = status_when(s.port, lambda st: settled(st) and st["reason"] is None, timeout=120)
         assert status["notebooks"] == truth["notebooks"] + 1
         code, block, _ = fetch(s.port, "api/blocks/block/written-while-down")
         assert code == 200 and block["path"] == "while-down.ipynb"
+
+
+def test_a_restart_of_postgresql_mid_run_loses_nothing(tmp_path: Path, own_cluster: Cluster):
+    root = tmp_path / "root"
+    truth = make_corpus(root, notebooks=5)
+    with team_server(root, tmp_path / "home", own_cluster.url, "restarted") as s:
+        status_when(s.port, settled)
+        own_cluster.stop("immediate")  # as a crash would
+        write_notebook(root / "while-restarting.ipynb", "written-meanwhile")
+        status = status_when(s.port, lambda st: bool(st["reason"]))
+        assert "PostgreSQL" in status["reason"]
+        own_cluster.start()
+        wait_for(own_cluster.url)
+        status = status_when(s.port, lambda st: settled(st) and st["reason"] is None, 120)
+        assert status["notebooks"] == truth["notebooks"] + 1
+        code, block, _ = fetch(s.port, "api/blocks/block/written-meanwhile")
+        assert code == 200 and block["path"] == "while-restarting.ipynb"
+        assert s.process.poll() is None
 
 
 def test_wrong_credentials_name_the_setting(tmp_path: Path, database_url: str, new_space: Any):

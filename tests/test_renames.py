@@ -17,6 +17,9 @@ import pytest
 from helpers import run_check
 from ondisk import code, md, write
 
+# Every test here runs on the SQLite store and on the PostgreSQL store.
+pytestmark = pytest.mark.both_stores
+
 
 def sources(path: Path) -> list[str]:
     return [cell.source for cell in nbformat.read(path, as_version=4).cells]

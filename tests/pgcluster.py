@@ -6,7 +6,7 @@ as anyone else, as that user. The cluster listens on a Unix socket in its folder
 a loopback port, trusts local socket connections (for the set-up) and asks a password
 over TCP (the URL the tests use has one, so a wrong password is refused).
 
-    python tests/pgcluster.py start DIR     # prints the database URL
+    python tests/pgcluster.py start DIR [--durable]   # prints the database URL
     python tests/pgcluster.py stop DIR
 
 ``scripts/test.sh`` starts one for the whole run and exports its URL as
@@ -49,7 +49,10 @@ def free_port() -> int:
 class Cluster:
     """A cluster in ``folder`` (created by ``init`` when empty)."""
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(self, folder: Path, port: int | None = None, durable: bool = False) -> None:
+        # Durability is not what the tests are about (no fsync, for speed); benchmarks
+        # keep PostgreSQL's defaults.
+        self.durable = durable
         self.folder = Path(folder).resolve()
         self.data = self.folder / "data"
         self.log = self.folder / "postgres.log"
@@ -101,12 +104,11 @@ class Cluster:
         self.psql(f"CREATE DATABASE {DATABASE} OWNER {USER}")
 
     def start(self) -> None:
-        # Durability is not what these tests are about: no fsync, for speed.
         options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -157,7 +159,7 @@ def wait_for(url: str, timeout: float = 30) -> None:
 def main() -> None:
     command, folder = sys.argv[1], Path(sys.argv[2])
     if command == "start":
-        cluster = Cluster(folder)
+        cluster = Cluster(folder, durable="--durable" in sys.argv[3:])
         if cluster.data.exists():
             cluster.start()
         else:

@@ -86,27 +86,23 @@ class Reads:
             for _rank, target, bid, path, idx, cell_type, source, label, deleted in rows
         }
 
-    def _targets_of(self, block_id: str) -> list[str]:
-        """What references to a block may say: its id, and its label when the label
-        resolves to it."""
-        rows = self.rows(
-            "SELECT label FROM {s}.blocks WHERE id = %s ORDER BY first_seen LIMIT 1", (block_id,)
-        )
-        targets = [block_id]
-        if rows and rows[0][0]:
-            label = rows[0][0]
-            owner = self.get_blocks([label]).get(label)
-            if owner is not None and owner.id == block_id and not owner.deleted:
-                targets.append(label)
-        return targets
-
     def backlinks(self, block_id: str) -> list[Backlink]:
+        """References to a block by its id, or by its label when the label resolves to
+        it (no block has the label as id, and it is the label's first holder): one
+        statement."""
         rows = self.rows(
-            "SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
+            "WITH mine AS (SELECT label FROM {s}.blocks WHERE id = %(id)s"
+            "   ORDER BY first_seen LIMIT 1),"
+            " targets AS (SELECT %(id)s AS target UNION SELECT m.label FROM mine m"
+            "   WHERE m.label IS NOT NULL"
+            "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks e WHERE e.id = m.label)"
+            "   AND (SELECT h.id FROM {s}.blocks h WHERE h.label = m.label"
+            "        ORDER BY h.first_seen LIMIT 1) = %(id)s)"
+            " SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
             " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
-            " WHERE l.target = ANY(%s) AND l.kind IN ('ref', 'embed')"
+            " WHERE l.target IN (SELECT target FROM targets) AND l.kind IN ('ref', 'embed')"
             " ORDER BY b.path, b.idx, l.kind",
-            (self._targets_of(block_id),),
+            {"id": block_id},
         )
         return [Backlink(*row) for row in rows]
 

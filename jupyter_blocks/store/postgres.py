@@ -101,6 +101,11 @@ class PostgresStore(BlockStore):
             raise
         self._writer = con
         self._opened += 1
+        # Aggregates are cached by where the change log stands; a database that lost
+        # its last commits (a crash without synchronous commit, a failover) numbers the
+        # next changes again from there, so nothing cached before survives a reopening.
+        with self._cache_lock:
+            self._cache.clear()
         self._pool = ConnectionPool(
             self._url,
             min_size=1,

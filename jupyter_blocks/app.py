@@ -16,7 +16,7 @@ from traitlets import Bool, Float, Int, TraitError, Type, Unicode, default, vali
 from .handlers import route_table
 from .indexer import TreeRules
 from .persist import IdKeeper
-from .renames import Renames
+from .renames import FOLLOW_GRACE, MoveClaims, Renames
 from .reuse import env as kernel_env
 from .service import BlocksService
 from .store import BlockStore, SQLiteStore
@@ -207,6 +207,7 @@ class BlocksExtension(ExtensionApp):
         )
         self.settings["jupyter_blocks"] = self.service
         self.settings["jupyter_blocks_ids"] = IdKeeper(self.service, cm)
+        self.settings["jupyter_blocks_moves"] = MoveClaims()
         self.events.add_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)
         self._export_kernel_env()
         # A server embedded without Jupyter's own start sequence (pytest-jupyter, some
@@ -254,7 +255,12 @@ class BlocksExtension(ExtensionApp):
             task.add_done_callback(self._follows.discard)
 
     async def _follow(self, old: str, new: str) -> None:
-        """Rewrite the links to a moved notebook, and tell the frontends."""
+        """Rewrite the links to a moved notebook, unless the browser that moved it
+        asks to (it edits its open notebooks itself), and tell the frontends."""
+        await asyncio.sleep(FOLLOW_GRACE)
+        claims: MoveClaims = self.settings["jupyter_blocks_moves"]
+        if claims.claimed(old, new):
+            return
         keeper: IdKeeper = self.settings["jupyter_blocks_ids"]
         try:
             result = await Renames(self.service, keeper).follow_move(old, new, [])

@@ -22,7 +22,7 @@ from . import __version__
 from .ids import IdError
 from .persist import BadRequest, Conflict, IdKeeper, NotFound, Refused
 from .refs import is_target
-from .renames import Renames
+from .renames import MoveClaims, Renames
 from .service import BlocksService, IndexUnavailable
 from .views import search_hit_json
 
@@ -331,6 +331,28 @@ class RenameLabelHandler(BlocksHandler):
         self.finish({"label": label, "new": new, **result})
 
 
+class FollowMoveHandler(BlocksHandler):
+    """``POST /api/blocks/follow-move`` with ``{"from", "to", "open": [paths]}``: the
+    browser that renamed a notebook or folder asks for the ``[[links]]`` to it to
+    follow; notebooks in ``open`` come back as ``edits`` for its models, the others are
+    written (or refused). The server then leaves that rename alone."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        old, new, opened = body.get("from"), body.get("to"), body.get("open", [])
+        if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
+            raise web.HTTPError(400, 'Send {"from": "<old path>", "to": "<new path>"}.')
+        if not isinstance(opened, list) or not all(isinstance(p, str) for p in opened):
+            raise web.HTTPError(400, "open must be a list of notebook paths.")
+        claims: MoveClaims = self.settings["jupyter_blocks_moves"]
+        claims.claim(old, new)
+        with _write_errors():
+            result = await self.renames.follow_move(old, new, opened)
+        self.finish({"from": old, "to": new, **result})
+
+
 @contextlib.contextmanager
 def _write_errors() -> Iterator[None]:
     try:
@@ -363,5 +385,6 @@ def route_table() -> list[tuple[str, type[BlocksHandler]]]:
         (f"{API_PREFIX}/reassign-ids", ReassignIdsHandler),
         (f"{API_PREFIX}/label", LabelHandler),
         (f"{API_PREFIX}/rename-label", RenameLabelHandler),
+        (f"{API_PREFIX}/follow-move", FollowMoveHandler),
         *reuse_routes(API_PREFIX, ID_PATTERN),
     ]

@@ -19,6 +19,7 @@ refused (``refused``: path and reason).
 from __future__ import annotations
 
 import posixpath
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -32,6 +33,30 @@ from .store import Backlink
 from .store.base import path_key
 
 Edits = dict[str, dict[int, tuple[str, str]]]  # path -> index -> (before, after)
+
+
+# Seconds the server waits, after a rename made through Jupyter, for the browser that
+# made it to ask for its links to follow (that browser edits its open notebooks
+# itself); past it, the server rewrites them all on disk (a rename made through the
+# REST API, a script).
+FOLLOW_GRACE = 2.0
+
+
+class MoveClaims:
+    """The renames a client asked to follow itself (``POST follow-move``), so that the
+    server's own follow-up of the same rename does nothing."""
+
+    def __init__(self) -> None:
+        self._claimed: dict[tuple[str, str], float] = {}
+
+    def claim(self, old: str, new: str) -> None:
+        now = time.monotonic()
+        self._claimed = {k: t for k, t in self._claimed.items() if now - t < 60}
+        self._claimed[(path_key(normalize_path(old)), path_key(normalize_path(new)))] = now
+
+    def claimed(self, old: str, new: str) -> bool:
+        key = (path_key(normalize_path(old)), path_key(normalize_path(new)))
+        return key in self._claimed
 
 
 class LabelTaken(Conflict):

@@ -65,15 +65,27 @@ export function blockCompletionSource(backend: ICompletionBackend) {
       from: match.from,
       to: context.pos,
       filter: false, // the server ranked them
-      options: hits.map(hit => completion(hit, backend))
+      options: labelsFirst(hits).map(hit => completion(hit, backend))
     };
   };
 }
 
+/**
+ * The server's ranking, with the blocks that declare a label first: a label is the
+ * name an author gave a block to be referenced by.
+ */
+export function labelsFirst(hits: ISearchHit[]): ISearchHit[] {
+  return [...hits.filter(h => h.label), ...hits.filter(h => !h.label)];
+}
+
 function completion(hit: ISearchHit, backend: ICompletionBackend): Completion {
   const snippet = hit.snippet || '(empty cell)';
+  const shown = hit.label
+    ? `${hit.label} — ${hit.title || snippet}`
+    : hit.title || snippet;
   return {
-    label: snippet.length > 70 ? snippet.slice(0, 69) + '…' : snippet,
+    label: shown.length > 70 ? shown.slice(0, 69) + '…' : shown,
+    // The notebook's path in full: two notebooks may share a name.
     detail: `${hit.cell_type} · ${hit.path}`,
     info: `${hit.path}, cell ${hit.index + 1}\n\n${snippet}`,
     apply: (view: EditorView, _: Completion, from: number, to: number) => {
@@ -86,7 +98,9 @@ function completion(hit: ISearchHit, backend: ICompletionBackend): Completion {
           selection: { anchor: from + text.length }
         });
       };
-      if (hit.id) {
+      if (hit.label) {
+        insert(hit.label); // readable, and what Quarto and MyST resolve too
+      } else if (hit.id) {
         insert(hit.id);
       } else {
         // An id-less notebook gets its ids first, so the reference never dangles.

@@ -16,6 +16,7 @@ import { Token } from '@lumino/coreutils';
 import { BacklinksModel, BacklinksView } from './backlinks';
 import { BadgeController } from './badges';
 import { addCommands, CommandIDs, persistedCellId } from './commands';
+import { addLabelCommands, followLinkMoves } from './labelling';
 import { registerBlockCompletion } from './completion';
 import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
 import { BlocksModel, IBlocksEvent } from './model';
@@ -239,6 +240,8 @@ const commandsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ): void => {
     addCommands(app, tracker, model, palette);
+    addLabelCommands(app, tracker, model, palette);
+    followLinkMoves(app, model, tracker);
   }
 };
 

@@ -8,6 +8,8 @@ import {
   IBlocksChange,
   IBlocksModel,
   IEnsureIdOptions,
+  ILabelRename,
+  ILinksMoved,
   IRecipe,
   ISearchHit,
   IServerCheck,
@@ -39,7 +41,11 @@ const MAX_RESOLVE = 500;
  * A server event of the `jupyter_blocks` schema.
  */
 export interface IBlocksEvent {
-  action: 'changed' | 'progress' | 'ready';
+  action: 'changed' | 'progress' | 'ready' | 'links-moved';
+  from?: string;
+  to?: string;
+  count?: number;
+  refused?: string[];
   paths?: string[];
   ids?: string[];
   truncated?: boolean;
@@ -57,6 +63,10 @@ export class BlocksModel implements IBlocksModel {
 
   get changed(): ISignal<IBlocksModel, IBlocksChange> {
     return this._changed;
+  }
+
+  get linksMoved(): ISignal<IBlocksModel, ILinksMoved> {
+    return this._linksMoved;
   }
 
   get progress(): ISignal<
@@ -166,10 +176,51 @@ export class BlocksModel implements IBlocksModel {
     return requestAPI<IRecipe>(`recipe/${encodeURIComponent(id)}`);
   }
 
+  async labelSource(
+    cellType: string,
+    source: string,
+    label: string,
+    id: string | null
+  ): Promise<string> {
+    const reply = await requestAPI<{ source: string }>('label', {
+      method: 'POST',
+      body: JSON.stringify({ cell_type: cellType, source, label, id })
+    });
+    return reply.source;
+  }
+
+  followMove(from: string, to: string, open: string[]): Promise<ILabelRename> {
+    return requestAPI<ILabelRename>('follow-move', {
+      method: 'POST',
+      body: JSON.stringify({ from, to, open })
+    });
+  }
+
+  renameLabel(
+    label: string,
+    newLabel: string,
+    open: string[]
+  ): Promise<ILabelRename> {
+    return requestAPI<ILabelRename>('rename-label', {
+      method: 'POST',
+      body: JSON.stringify({ label, new: newLabel, open })
+    });
+  }
+
   /**
    * Apply a server event: forget what changed, then tell the views.
    */
   handleEvent(event: IBlocksEvent): void {
+    if (event.action === 'links-moved') {
+      this._linksMoved.emit({
+        from: event.from ?? '',
+        to: event.to ?? '',
+        paths: event.paths ?? [],
+        count: event.count ?? 0,
+        refused: event.refused ?? []
+      });
+      return;
+    }
     if (event.action === 'progress' || event.action === 'ready') {
       this._progress.emit({
         done: event.done ?? 0,
@@ -270,6 +321,7 @@ export class BlocksModel implements IBlocksModel {
   private _queue = new Set<string>();
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _changed = new Signal<IBlocksModel, IBlocksChange>(this);
+  private _linksMoved = new Signal<IBlocksModel, ILinksMoved>(this);
   private _progress = new Signal<
     IBlocksModel,
     { done: number; total: number; ready: boolean }

@@ -36,6 +36,10 @@ export interface IBlock {
    */
   id: string | null;
   /**
+   * The label the block declares (`#| label: x`, `(x)=`), or null.
+   */
+  label?: string | null;
+  /**
    * The notebook path, relative to the server root.
    */
   path: string;
@@ -144,6 +148,53 @@ export interface ISearchHit {
    * A one-line excerpt of the matching text.
    */
   snippet: string;
+  /**
+   * The block's label (`#| label: x`, `(x)=`), when it declares one.
+   */
+  label?: string | null;
+  /**
+   * The block's title: its heading or first line.
+   */
+  title?: string;
+}
+
+/**
+ * A notebook or folder renamed through Jupyter, and the `[[links]]` to it the server
+ * rewrote (the `links-moved` event).
+ */
+export interface ILinksMoved {
+  from: string;
+  to: string;
+  /**
+   * The notebooks whose links were rewritten on disk.
+   */
+  paths: string[];
+  /**
+   * How many cells were rewritten.
+   */
+  count: number;
+  /**
+   * Notebooks left as they were (changed since indexed).
+   */
+  refused: string[];
+}
+
+/**
+ * What Rename Block Label did (`POST /api/blocks/rename-label`).
+ */
+export interface ILabelRename {
+  /**
+   * Closed notebooks written, with the cells rewritten.
+   */
+  written: { path: string; cells: number[] }[];
+  /**
+   * Cells of the notebooks open here, for the client to edit in their models.
+   */
+  edits: { path: string; index: number; source: string; new_source: string }[];
+  /**
+   * Notebooks left as they were (changed since indexed, being written), and why.
+   */
+  refused: { path: string; reason: string }[];
 }
 
 /**
@@ -361,9 +412,37 @@ export interface IBlocksModel {
    */
   recipe(id: string): Promise<IRecipe>;
   /**
+   * The source of a cell with `label` set in its own form (`#| label:` for code, a
+   * MyST `(label)=` line for markdown); rejects when another block holds the label.
+   */
+  labelSource(
+    cellType: string,
+    source: string,
+    label: string,
+    id: string | null
+  ): Promise<string>;
+  /**
+   * Rename a label where it is declared and in every reference to it: notebooks in
+   * `open` come back as edits for their models, the others are written.
+   */
+  renameLabel(
+    label: string,
+    newLabel: string,
+    open: string[]
+  ): Promise<ILabelRename>;
+  /**
+   * After this browser renamed a notebook or folder: the `[[links]]` to it follow
+   * (notebooks in `open` come back as edits for their models, the others are written).
+   */
+  followMove(from: string, to: string, open: string[]): Promise<ILabelRename>;
+  /**
    * Emitted when the server says blocks changed (after the cache forgot them).
    */
   readonly changed: ISignal<IBlocksModel, IBlocksChange>;
+  /**
+   * Emitted when the server rewrote `[[links]]` after a rename made through Jupyter.
+   */
+  readonly linksMoved: ISignal<IBlocksModel, ILinksMoved>;
   /**
    * Emitted while the server indexes (`done` of `total` notebooks): during the first
    * scan of the root, and when many notebooks changed at once; `ready` is true once

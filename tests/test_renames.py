@@ -4,6 +4,7 @@ Jupyter, and ``check --fix`` after a ``git mv``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -16,6 +17,8 @@ import nbformat
 import pytest
 from helpers import run_check
 from ondisk import code, md, write
+
+from jupyter_blocks.renames import FOLLOW_GRACE
 
 # Every test here runs on the SQLite store and on the PostgreSQL store.
 pytestmark = pytest.mark.both_stores
@@ -241,3 +244,32 @@ def fix(root: Path, home: Path, *extra: str) -> subprocess.CompletedProcess[str]
         timeout=120,
         check=False,
     )
+
+
+async def test_the_browser_that_renamed_edits_its_open_notebooks_itself(linked, blocks, jp_fetch):
+    await blocks.ready()
+    before = (linked / "index.ipynb").read_bytes()
+    await jp_fetch(
+        "api",
+        "contents",
+        "notes/target.ipynb",
+        method="PATCH",
+        body=json.dumps({"path": "notes/moved.ipynb"}),
+    )
+    # The browser asks at once, with the notebooks it has open
+    reply = await blocks.post(
+        "follow-move",
+        body={"from": "notes/target.ipynb", "to": "notes/moved.ipynb", "open": ["index.ipynb"]},
+    )
+    assert reply["written"] == [] and reply["refused"] == []
+    assert reply["edits"] == [
+        {
+            "path": "index.ipynb",
+            "index": 0,
+            "source": "Full: [[notes/target.ipynb]]; bare: [[target.ipynb]].",
+            "new_source": "Full: [[notes/moved.ipynb]]; bare: [[moved.ipynb]].",
+        }
+    ]
+    # And the server leaves that rename to it: the open notebook's file is untouched
+    await asyncio.sleep(FOLLOW_GRACE + 1.5)
+    assert (linked / "index.ipynb").read_bytes() == before

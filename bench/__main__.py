@@ -126,7 +126,57 @@ def generate(dest: Path, notebooks: int) -> Path:
         check=True,
         capture_output=True,
     )
+    add_cjk(dest, max(1, notebooks // 50))
     return dest
+
+
+# Notes in Chinese and Japanese beside the generated English ones (2% of the corpus), so
+# that the search queries in those scripts find words in the middle of sentences.
+_CJK_WORDS = [
+    "本文",
+    "介绍",
+    "机器学习",
+    "的",
+    "基本",
+    "方法",
+    "数据",
+    "分析",
+    "模型",
+    "比较",
+    "结果",
+    "可视化",
+    "统计",
+    "この",
+    "記事",
+    "では",
+    "自然言語処理",
+    "と",
+    "データ",
+    "分析",
+    "の",
+    "基本",
+    "を",
+    "説明",
+    "します",
+    "可視化",
+    "手法",
+]
+
+
+def add_cjk(dest: Path, count: int, seed: int = 7) -> None:
+    import random
+
+    import nbformat
+
+    rng = random.Random(seed)
+    folder = dest / "cjk"
+    folder.mkdir(exist_ok=True)
+    for n in range(count):
+        cells = [
+            nbformat.v4.new_markdown_cell("".join(rng.choices(_CJK_WORDS, k=rng.randint(12, 40))))
+            for _ in range(20)
+        ]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / f"notes-{n:04}.ipynb")
 
 
 def mib(root: Path) -> float:
@@ -209,6 +259,13 @@ def p4_backlinks(server: Server, root: Path, truth: dict, rounds: int) -> Row:
 
 
 QUERIES = {
+    "CJK (words mid-sentence, one character)": [
+        "机器学习",
+        "数据分析",
+        "学",
+        "自然言語処理",
+        "可視化",
+    ],
     "one letter": ["a", "e", "x", "s", "p"],
     "prefix": ["dat", "plo", "arr", "pand", "func"],
     "very common": ["the", "import", "data", "of", "in"],
@@ -249,6 +306,9 @@ def main() -> None:
     parser.add_argument(
         "--work", type=Path, default=None, help="folder for the corpora (default: a temporary one)"
     )
+    parser.add_argument(
+        "--only", choices=["search"], default=None, help="measure only this (P5 search)"
+    )
     args = parser.parse_args()
     if not (PDSH.is_dir() and MAKE_CORPUS.is_file()):
         # A clone without ../shared: nothing to build the corpora from (tests/helpers.py
@@ -259,6 +319,14 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="jupyter-blocks-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
+    if args.only == "search":
+        large = generate(work / f"gen-{args.notebooks}", args.notebooks)
+        with jupyter_server(large, work / "home", db=work / "server.sqlite") as server:
+            rows += p5_search(server, max(1, args.rounds // 20))
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+        report(rows)
+        return
     try:
         pdsh = copy_pdsh(work / "pdsh")
         repeat = max(args.repeat, 5)  # small: more runs for a stable median
@@ -316,6 +384,10 @@ def main() -> None:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
 
+    report(rows)
+
+
+def report(rows: list[Row]) -> None:
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, "

@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from jupyter_blocks.indexer import Indexer, TreeRules
 from jupyter_blocks.store import SQLiteStore
@@ -280,7 +281,7 @@ def p5_search(server: Server, rounds: int) -> list[Row]:
         for _ in range(rounds):
             for q in queries:
                 latencies.append(
-                    server.request("GET", f"/api/blocks/search?q={q.replace(' ', '+')}&limit=20")[0]
+                    server.request("GET", f"/api/blocks/search?q={quote_plus(q)}&limit=20")[0]
                 )
         rows.append(
             (

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Float, Int, TraitError, Type, Unicode, validate
+from traitlets import Bool, Float, Int, TraitError, Type, Unicode, default, validate
 
 from .handlers import route_table
 from .indexer import TreeRules
@@ -22,6 +22,7 @@ from .service import BlocksService
 from .store import BlockStore, SQLiteStore
 from .store.location import default_db_path
 
+DATABASE_URL_VARIABLE = "JUPYTER_BLOCKS_DATABASE_URL"
 EVENTS_DIR = Path(__file__).parent / "events"
 BLOCKS_EVENT = "https://events.jupyter-blocks.org/jupyter_blocks/blocks/v1"
 CONTENTS_EVENT = "https://events.jupyter.org/jupyter_server/contents_service/v1"
@@ -57,7 +58,33 @@ class BlocksExtension(ExtensionApp):
         klass=BlockStore,
         config=True,
         help="""The block store implementation (a subclass of
-        jupyter_blocks.store.BlockStore). The default keeps the index in SQLite.""",
+        jupyter_blocks.store.BlockStore). The default keeps the index in SQLite, in a
+        file of this server's (db_path). jupyter_blocks.store.PostgresStore keeps it in
+        a PostgreSQL database (database_url) that every server of a space shares: a
+        team's servers then build the index once and tell each other's users of every
+        change (see the README, "Teams and JupyterHub").""",
+    )
+    database_url = Unicode(
+        config=True,
+        help=f"""The PostgreSQL database of PostgresStore, as a libpq URL:
+        postgresql://user:password@host:5432/database (?sslmode=require and other libpq
+        options may follow). Defaults to the environment variable
+        {DATABASE_URL_VARIABLE} (how a hub hands a secret to every server), and when
+        that is empty too, libpq's own PGHOST, PGUSER, PGPASSWORD... variables apply.
+        The user needs the right to create a schema in the database (the store creates
+        and versions its own tables). Logs and messages show it without its
+        password.""",
+    )
+    space = Unicode(
+        "",
+        config=True,
+        help="""The space of PostgresStore: the name of the folder of notebooks that
+        several servers serve (a team's shared volume, which may be mounted at a
+        different path on each machine). Servers of one space share one index; servers
+        of different spaces never see each other's blocks. Empty (the default): this
+        server's own space, named after this machine and the real path of the root, so
+        that nothing is shared unless a space is named (give every server of a team
+        the same name, for example "team-analytics").""",
     )
     max_notebook_size = Int(
         100 * 2**20,
@@ -104,6 +131,24 @@ class BlocksExtension(ExtensionApp):
         an index on a very slow disk or network.""",
     )
 
+    @default("database_url")
+    def _database_url_default(self) -> str:
+        return os.environ.get(DATABASE_URL_VARIABLE, "")
+
+    @validate("space")
+    def _space_valid(self, proposal: dict[str, Any]) -> str:
+        value: str = proposal["value"]
+        if value != value.strip() or len(value) > 1000:
+            raise TraitError("space must be a name without leading or trailing spaces")
+        return value
+
+    def make_store(self, root: str) -> BlockStore:
+        """The configured store of the index of ``root`` (not opened)."""
+        store_class: Any = self.store_class
+        if store_class.in_database:
+            return store_class(self.database_url, root, space=self.space or None)
+        return store_class(self.db_path or default_db_path(root), root)
+
     @validate("max_notebook_size", "search_budget_ms")
     def _positive(self, proposal: dict[str, Any]) -> int:
         value: int = proposal["value"]
@@ -140,14 +185,14 @@ class BlocksExtension(ExtensionApp):
 
     def initialize_settings(self) -> None:
         cm = self.server.contents_manager
-        store_class: type[BlockStore] = self.store_class  # type: ignore[type-abstract]
         rules = TreeRules(
             root=self.root_dir,
             allow_hidden=bool(getattr(cm, "allow_hidden", False)),
             hide_globs=tuple(getattr(cm, "hide_globs", ())),
         )
+        store = self.make_store(rules.root)
         self.service = BlocksService(
-            store=store_class(self.db_path or default_db_path(rules.root), rules.root),
+            store=store,
             rules=rules,
             max_size=self.max_notebook_size,
             emit=self._emit,
@@ -157,7 +202,7 @@ class BlocksExtension(ExtensionApp):
             poll_interval=self.poll_interval,
             search_budget_ms=self.search_budget_ms,
             request_timeout=self.request_timeout,
-            location_hint="c.BlocksExtension.db_path",
+            location_hint=store.setting,
             log=self.log,
         )
         self.settings["jupyter_blocks"] = self.service

@@ -19,7 +19,7 @@ from jupyter_server.services.contents.filemanager import FileContentsManager
 from traitlets import Bool, Enum, Unicode
 
 from . import __version__
-from .app import BlocksExtension, default_db_path
+from .app import BlocksExtension
 from .cells import NotebookReader
 from .check import cell_number, check, render_report
 from .export import export
@@ -82,12 +82,12 @@ class BlocksCommand(JupyterApp):
         settings = BlocksExtension(config=self.config)
         contents = FileContentsManager(config=self.config, root_dir=root)
         rules = TreeRules(root, contents.allow_hidden, tuple(contents.hide_globs))
-        store_class: type[BlockStore] = settings.store_class  # type: ignore[type-abstract]
-        store = store_class(settings.db_path or default_db_path(root), root)
+        store = settings.make_store(root)
         try:
             moved = open_or_set_aside(store)
         except StoreUnavailable as error:
-            self.exit_with(f"The index cannot be used: {error}. Set --db to another file.", 2)
+            fix = "Set --db to another file" if not store.in_database else f"Check {store.setting}"
+            self.exit_with(f"The index cannot be used: {error}. {fix}.", 2)
         if moved:
             self.log.warning("The index was damaged; set aside as %s and rebuilt.", moved)
         indexer = Indexer(store, rules, settings.max_notebook_size, self.log)

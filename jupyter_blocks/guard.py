@@ -82,6 +82,8 @@ class StoreGuard:
             return f"The block index cannot grow: {fault}. Free some space."
         if isinstance(fault, StoreBusy):
             return f"The block index is busy: {fault}. Try again in a moment."
+        if self.hint in str(fault):  # the store said what to fix (a database's URL)
+            return f"The block index cannot be used: {fault}. It is tried again meanwhile."
         return (
             f"The block index cannot be used: {fault}. Give it a place the server can "
             f"write to with {self.hint}; it is tried again meanwhile."

@@ -12,7 +12,10 @@ index). When the index fails, the worker recovers:
 - locked (``StoreBusy``): the step is tried again after a pause.
 
 Nothing here depends on the store's engine. A change missed while the store failed is
-never lost: every recovery ends with a scan of the whole root.
+never lost: every recovery ends with a scan of the whole root. When several servers
+share the index (PostgresStore), the store gives the turn to scan to one of them; the
+others serve at once, ask again every few seconds (to take over if the scanning one
+dies), and are woken by the store as soon as another server wrote.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class Upkeep:
         self._cursor = 0
         self._warned: str | None = None
         self._rebuild = False  # the index was set aside: the next scan refills it
+        self._elsewhere = False  # another server has the turn to scan the index
 
     # -- what others tell it ---------------------------------------------------------
     def enqueue(self, path: str, rename_from: str | None = None) -> None:
@@ -104,6 +108,12 @@ class Upkeep:
 
     # -- the worker --------------------------------------------------------------------
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def wake() -> None:  # from the store's thread
+            loop.call_soon_threadsafe(self._wake.set)
+
+        self.store.on_change(wake)
         pause = RETRY_MIN
         while True:
             try:
@@ -181,8 +191,20 @@ class Upkeep:
 
     async def _scan(self) -> None:
         """Bring the index up to date with the whole tree, in batches (so that saves
-        made meanwhile are applied between them, and progress is visible)."""
+        made meanwhile are applied between them, and progress is visible); or, when
+        another server has the turn to scan a shared index, serve from it meanwhile."""
         self.state = "indexing"
+        if not await self.guard.write(self.store.claim_scan):
+            self._elsewhere = True
+            self.scanned.set()  # changes on this machine still reach the index
+            if await self.guard.write(self.store.scan_elsewhere) is not None:
+                self.log.info(
+                    "jupyter-blocks: another server is indexing %s; serving from it meanwhile",
+                    self.store.location,
+                )
+            await self._watch_elsewhere()
+            return
+        self._elsewhere = False
         started = time.monotonic()
         self._pending.pop((None, ""), None)  # this is the check of the whole root
         stale, gone = await self.guard.write(self.indexer.plan)
@@ -196,6 +218,7 @@ class Upkeep:
             async for batch in self._read_ahead(stale, new_scan()):
                 self._emit_change(await self.guard.write(self.indexer.write, batch), False)
                 self.done += len(batch.items)
+                await self.guard.write(self.store.scan_progress, self.done, self.total)
                 if time.monotonic() - last_progress >= PROGRESS_EVERY:
                     last_progress = time.monotonic()
                     self._emit_progress()
@@ -207,13 +230,8 @@ class Upkeep:
             with contextlib.suppress(Exception):
                 await self.guard.write(bulk.__exit__, None, None, None)
             self.done = self.total
-        self.state, self.reason = "ready", None
-        if self._rebuild:
-            self._rebuild = self.guard.rebuilding = False
-            self.guard.usable, self.guard.reason = True, None
-            self.log.warning("jupyter-blocks: the index is rebuilt (%d notebooks)", self.total)
-        self._emit({"action": "ready", "done": self.done, "total": self.total})
-        self.scanned.set()
+        await self.guard.write(self.store.finish_scan)
+        self._ready()
         await self.guard.write(self.store.settle)
         self._after_scan()
         self.log.info(
@@ -222,6 +240,37 @@ class Upkeep:
             self.indexer.rules.root,
             time.monotonic() - started,
         )
+
+    def _ready(self) -> None:
+        """The index equals the files (this server scanned it, or another did)."""
+        self.state, self.reason = "ready", None
+        if self._rebuild:
+            self._rebuild = self.guard.rebuilding = False
+            self.guard.usable, self.guard.reason = True, None
+            self.log.warning("jupyter-blocks: the index is rebuilt (%d notebooks)", self.total)
+        self._emit({"action": "ready", "done": self.done, "total": self.total})
+        self.scanned.set()
+
+    async def _watch_elsewhere(self) -> None:
+        """While another server scans the shared index: its progress is shown here;
+        once it is over this server is ready, and if it stopped renewing its turn this
+        server takes the turn over and finishes the scan."""
+        progress = await self.guard.write(self.store.scan_elsewhere)
+        if progress is None:
+            self._elsewhere = False
+            self.done = self.total
+            self._ready()
+            return
+        self.state = "indexing"
+        self.done, self.total = progress
+        if await self.guard.write(self.store.claim_scan):
+            self.log.warning(
+                "jupyter-blocks: the server indexing %s stopped; taking over",
+                self.store.location,
+            )
+            self._elsewhere = False
+            self.done = self.total = 0
+            await self._scan()
 
     async def _follow(self) -> None:
         """Apply changes as they come, watch the change log and the store's health."""
@@ -239,6 +288,8 @@ class Upkeep:
             if now - last_probe >= PROBE_EVERY:
                 last_probe = now
                 await self.guard.write(self.store.probe)
+                if self._elsewhere:
+                    await self._watch_elsewhere()
             if self.indexer.unstored and now - last_retry >= RETRY_UNSTORED:
                 last_retry = now
                 for path in list(self.indexer.unstored):

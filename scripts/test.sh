@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python and Node dependencies, Debian's chromium)
-# and run every test layer: ruff, mypy, eslint/prettier, pytest, jest, a tiny benchmark run,
+# Install everything the tests need (Python and Node dependencies, Debian's chromium and
+# postgresql) and run every test layer: ruff, mypy, eslint/prettier, pytest, jest, a tiny benchmark run,
 # galata.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,14 @@ if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null; then
+  step "Installing Debian's postgresql (the team store's tests run a throwaway cluster)"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
 fi
 
 ensure_venv
@@ -59,7 +67,14 @@ if [ "$(git_status)" != "$before" ]; then
   exit 1
 fi
 
-step "pytest (server, real HTTP and SQLite)"
+step "pytest (server, real HTTP, SQLite and a throwaway PostgreSQL)"
+# One PostgreSQL cluster for the run, in a temporary folder, on loopback and a Unix
+# socket in that folder, owned by the postgres user (PostgreSQL refuses to run as root);
+# stopped and removed at the end, whatever happens.
+pg_dir="$(mktemp -d /tmp/jupyter-blocks-pg-XXXXXX)"
+trap 'python tests/pgcluster.py stop "$pg_dir"' EXIT
+JUPYTER_BLOCKS_TEST_DATABASE_URL="$(python tests/pgcluster.py start "$pg_dir")"
+export JUPYTER_BLOCKS_TEST_DATABASE_URL
 pytest
 
 step "jest (frontend model)"
@@ -71,5 +86,8 @@ python -m bench --notebooks 50 --repeat 1 --rounds 20
 
 step "galata (JupyterLab in headless Chromium)"
 (cd ui-tests && jlpm install >/dev/null && jlpm playwright test)
+
+step "Jupyter Notebook 7 (the same extension, in jupyter notebook)"
+(cd ui-tests && jlpm playwright test --config playwright-notebook.config.js)
 
 step "All test layers passed"

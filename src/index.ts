@@ -20,10 +20,11 @@ import { Token } from '@lumino/coreutils';
 
 import { BacklinksModel, BacklinksView } from './backlinks';
 import { BadgeController } from './badges';
-import { GraphModel, GraphView } from './graph';
+import { CellNodes } from './cellnodes';
 import { addCommands, CommandIDs, persistedCellId } from './commands';
 import { addLabelCommands, followLinkMoves } from './labelling';
 import { registerBlockCompletion } from './completion';
+import { GraphModel, GraphView } from './graph';
 import { blocksMarkdownFactory, renderBlockMarkdown } from './markdown';
 import { BlocksModel, IBlocksEvent } from './model';
 import { BlockMoves } from './moves';
@@ -267,6 +268,20 @@ const movesPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /**
+ * `data-block-id` and `data-block-label` on every cell, for end-to-end tests.
+ */
+const cellNodesPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-blocks:cell-nodes',
+  description:
+    'Puts each cell block id and label on its node (data-block-id, data-block-label).',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker): void => {
+    new CellNodes(tracker);
+  }
+};
+
+/**
  * The icon of the backlinks panel.
  */
 const backlinksIcon = new LabIcon({
@@ -463,6 +478,7 @@ export default [
   renderPlugin,
   commandsPlugin,
   movesPlugin,
+  cellNodesPlugin,
   backlinksPlugin,
   graphPlugin,
   statusPlugin,

@@ -2,6 +2,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
+import { labelOf } from './labels';
 import { IBlocksModel } from './tokens';
 
 /**
@@ -72,6 +73,13 @@ export class Navigator {
           break;
         }
       }
+      // A label names a cell as an id does; an id wins on a clash (docs/design.md).
+      for (let i = 0; index < 0 && i < cells.length; i++) {
+        const cell = cells.get(i);
+        if (labelOf(cell.sharedModel.getSource(), cell.type) === target.id) {
+          index = i;
+        }
+      }
     }
     if (index < 0 && target.index < cells.length && target.id === null) {
       index = target.index;
@@ -89,11 +97,18 @@ export class Navigator {
   }
 
   /**
-   * Follow `#cell-id=<id>` in the page URL (a pasted link to a cell): JupyterLab opens
-   * the notebook of `/lab/tree/<path>` but not at the cell, on a first load.
+   * Follow `#cell-id=<id or label>` in the page URL (a pasted link to a cell):
+   * JupyterLab opens the notebook of `/lab/tree/<path>` but not at the cell, on a first
+   * load.
    */
   async followLocationHash(): Promise<void> {
-    const match = /cell-id=([A-Za-z0-9_-]{1,64})/.exec(window.location.hash);
+    let hash = window.location.hash;
+    try {
+      hash = decodeURIComponent(hash);
+    } catch {
+      // A malformed escape: read the hash as written.
+    }
+    const match = /cell-id=([A-Za-z0-9_-][A-Za-z0-9_.:-]{0,63})/.exec(hash);
     if (!match) {
       return;
     }

@@ -14,6 +14,9 @@ import pytest
 from helpers import run_check
 from ondisk import code, md, write
 
+# Every test here runs on the SQLite store and on the PostgreSQL store.
+pytestmark = pytest.mark.both_stores
+
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed here")
 

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import copy_demo
 
+# Every test here runs on the SQLite store and on the PostgreSQL store.
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def demo_root(jp_root_dir: Path) -> Path:

@@ -10,6 +10,9 @@ import pytest
 from helpers import DEMO, FIXTURES, copy_demo, copy_fixtures, copy_pdsh, generate
 from tornado.httpclient import HTTPClientError
 
+# Every test here runs on the SQLite store and on the PostgreSQL store.
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def demo_root(jp_root_dir: Path) -> Path:

@@ -11,6 +11,9 @@ from ondisk import code, md, write
 
 from jupyter_blocks.notebook import MAX_PARSE_COST
 
+# Every test here runs on the SQLite store and on the PostgreSQL store.
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def labelled(jp_root_dir: Path) -> Path:

@@ -12,6 +12,9 @@ import pytest
 from helpers import run_check
 from ondisk import code, md, write
 
+# Every test here runs on the SQLite store and on the PostgreSQL store.
+pytestmark = pytest.mark.both_stores
+
 NFC = unicodedata.normalize("NFC", "café-notes.ipynb")
 NFD = unicodedata.normalize("NFD", "café-notes.ipynb")
 

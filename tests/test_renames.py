@@ -20,6 +20,9 @@ from ondisk import code, md, write
 
 from jupyter_blocks.renames import FOLLOW_GRACE
 
+# Every test here runs on the SQLite store and on the PostgreSQL store.
+pytestmark = pytest.mark.both_stores
+
 
 def sources(path: Path) -> list[str]:
     return [cell.source for cell in nbformat.read(path, as_version=4).cells]

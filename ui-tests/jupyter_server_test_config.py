@@ -14,6 +14,9 @@ c = get_config()  # noqa: F821 - provided by Jupyter's config loader
 configure_jupyter_server(c)
 c.ServerApp.allow_root = True
 c.ServerApp.jpserver_extensions = {"jupyter_blocks": True}
+# Jupyter Notebook 7 (playwright-notebook.config.js): window.jupyterapp, as galata's
+# configuration gives JupyterLab.
+c.JupyterNotebookApp.expose_app_in_browser = True
 
 REPO = Path(__file__).resolve().parent.parent
 

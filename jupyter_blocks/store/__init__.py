@@ -1,4 +1,8 @@
-"""Where the block index lives: the interface, and the default SQLite store."""
+"""Where the block index lives: the interface, the default SQLite store, and the team
+store on PostgreSQL (``PostgresStore``, imported on first use: it needs psycopg, from
+the ``postgres`` extra)."""
+
+from typing import Any
 
 from .base import (
     Backlink,
@@ -33,6 +37,7 @@ __all__ = [
     "LinkRow",
     "LoggedChange",
     "NotebookRow",
+    "PostgresStore",
     "SQLiteStore",
     "SearchHit",
     "SearchResult",
@@ -43,3 +48,16 @@ __all__ = [
     "StoreUnavailable",
     "open_or_set_aside",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PostgresStore":
+        try:
+            from .postgres import PostgresStore
+        except ImportError as error:
+            raise ImportError(
+                f"The PostgreSQL store needs psycopg 3 and psycopg_pool ({error}): "
+                "pip install 'jupyter-blocks[postgres]'"
+            ) from error
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

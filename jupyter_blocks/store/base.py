@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -222,6 +222,12 @@ class BlockStore(ABC):
     """Where the index lives. Implementations must be safe for one writer thread plus
     any number of reader threads."""
 
+    # The setting that tells where the index is: named in messages about reaching it.
+    setting = "c.BlocksExtension.db_path"
+    # A database that the servers of a space share: made from database_url and space
+    # (else from db_path, a file of this server's).
+    in_database = False
+
     def __init__(self, location: str, root: str) -> None:
         self.location = location
         self.root = root
@@ -264,6 +270,35 @@ class BlockStore(ABC):
         ``cursor``, and the new cursor. A store that only one server uses logs
         nothing."""
         return cursor, []
+
+    # -- one scan for several servers (a shared index) ---------------------------------
+    # A store that only one server uses scans at every start, as the worker always did;
+    # a shared one (PostgresStore) gives the turn to one server at a time through a lease
+    # in the database, so that a space is scanned once, and by another server when the
+    # scanning one dies.
+    def claim_scan(self) -> bool:
+        """Whether this server is to scan the root now (writer thread). False: another
+        server scans it, or none needs to; ask ``scan_elsewhere`` then."""
+        return True
+
+    def scan_progress(self, done: int, total: int) -> None:
+        """Keep the turn while scanning, and tell the other servers how far it is.
+        Raises StoreBusy when the turn was lost (this server stalled past its lease)."""
+        return None
+
+    def finish_scan(self) -> None:
+        """The scan this server claimed is complete: the index equals the files."""
+        return None
+
+    def scan_elsewhere(self) -> tuple[int, int] | None:
+        """While another server scans: its progress ``(done, total)``; None when no scan
+        is wanted any more."""
+        return None
+
+    def on_change(self, wake: Callable[[], None]) -> None:
+        """Have ``wake()`` called (from any thread) as soon as another server may have
+        written: ``changes_since`` then has news. Without it the worker polls."""
+        return None
 
     # -- writes (indexer thread) -----------------------------------------------------
     @contextlib.contextmanager

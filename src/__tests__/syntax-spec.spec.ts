@@ -2,6 +2,7 @@
  * The shared specification of the block syntax (spec/syntax-cases.json), run against
  * the frontend's parser. The server's pytest suite runs the same table.
  */
+import { labelOf } from '../labels';
 import { mergePatch } from '../patch';
 import { findTokens, Token } from '../syntax';
 import { blockTitle } from '../titles';
@@ -73,4 +74,11 @@ describe('the shared syntax specification', () => {
     expect(mergePatch(target, c.patch)).toEqual(c.result);
     expect(target).toEqual(c.target);
   });
+
+  it.each<[string, any]>(SPEC.labels.map((c: any) => [c.name, c]))(
+    'labels: %s',
+    (_, c: any) => {
+      expect(labelOf(c.source, c.cell_type)).toBe(c.label);
+    }
+  );
 });

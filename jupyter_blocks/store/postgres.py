@@ -1,0 +1,393 @@
+"""The team store: a space's block index in PostgreSQL, shared by every server of the
+space (see ``postgres_schema`` for spaces and the schema, ``postgres_share`` for the
+scan's turn and the news between servers, ``postgres_writes`` and ``postgres_search``).
+
+One writer connection (the indexer's writer thread; every write locks the space's
+``writer`` row, so the servers of a space write one at a time) and a pool of reader
+connections (psycopg_pool, checked before use, so a restart of PostgreSQL costs a
+reconnection, not an error). Needs psycopg 3 and psycopg_pool
+(``pip install jupyter-blocks[postgres]``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from . import postgres_schema as schema
+from . import postgres_writes as writes
+from .base import (
+    Backlink,
+    Block,
+    BlockStore,
+    Counts,
+    Duplicate,
+    FileState,
+    LabelHolder,
+    LoggedChange,
+    NotebookRow,
+    SearchResult,
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+    path_key,
+)
+from .diff import rename_moves
+from .postgres_copies import judge_copies
+from .postgres_reads import Reads
+from .postgres_search import search
+from .postgres_share import HEARTBEAT, POLL_ANYWAY, Keeper, Listener, Sharing
+
+T = TypeVar("T")
+READERS = 6  # reader connections at most (the service reads on 4 threads)
+POOL_WAIT = 5.0  # seconds a read waits for a connection before the database is unreachable
+
+
+class PostgresStore(BlockStore):
+    """Block index of one space in a PostgreSQL database. ``location`` is the database
+    URL (``postgresql://user:password@host:port/database``; empty: libpq's PG*
+    environment variables); ``space`` names the space (default: this machine and the
+    root, see ``postgres_schema.default_space``)."""
+
+    setting = schema.URL_SETTING
+    in_database = True
+
+    def __init__(self, location: str, root: str, space: str | None = None) -> None:
+        super().__init__(location, root)
+        self._url = location
+        self.space = space or schema.default_space(root)
+        self.schema = schema.schema_for(self.space)
+        self.where = schema.describe(location)
+        # What messages and logs show: never the password.
+        self.location = f"{self.where} (space {self.space!r})"
+        self.origin = uuid.uuid4().hex
+        self.share = Sharing(self.schema, self.origin)
+        self._writer: psycopg.Connection[Any] | None = None
+        self._pool: ConnectionPool[Any] | None = None
+        self._listener: Listener | None = None
+        self._keeper: Keeper | None = None
+        self._wake: Callable[[], None] = lambda: None
+        self._opened = 0
+        self._last_read = 0.0
+        self._cache: dict[str, tuple[int, object]] = {}
+        self._cache_lock = threading.Lock()
+        self.reads = Reads(self.schema, self._read)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def open(self) -> None:
+        """Connect, create the space's schema when missing (or replace one of an older
+        version), be present in the space. StoreUnavailable when the database cannot be
+        reached, refuses this server, or holds a newer version; StoreCorrupt when the
+        space's tables are damaged."""
+        try:
+            con = schema.connect(self._url)
+        except psycopg.Error as error:
+            raise self._fault(error) from None
+        try:
+            con.execute(f"SET lock_timeout = {schema.LOCK_TIMEOUT_MS}")
+            schema.prepare(con, self.schema, self.space)
+            self.share.join(con, again=self._opened > 0)
+        except BaseException as error:
+            con.close()
+            if isinstance(error, psycopg.Error):
+                raise self._fault(error) from None
+            raise
+        self._writer = con
+        self._opened += 1
+        # Aggregates are cached by where the change log stands; a database that lost
+        # its last commits (a crash without synchronous commit, a failover) numbers the
+        # next changes again from there, so nothing cached before survives a reopening.
+        with self._cache_lock:
+            self._cache.clear()
+        self._pool = ConnectionPool(
+            self._url,
+            min_size=1,
+            max_size=READERS,
+            kwargs={"autocommit": True, **schema.connect_options()},
+            configure=_configure,
+            check=ConnectionPool.check_connection,
+            timeout=POOL_WAIT,
+            name=f"jupyter-blocks-{self.schema}",
+            open=True,
+        )
+        self._listener = Listener(self._url, self.schema, self.origin)
+        self._listener.wake = self._wake
+        self._listener.start()
+        self._keeper = Keeper(self._renew, lambda: self.share.claimed is not None)
+        self._keeper.start()
+
+    def close(self) -> None:
+        for thread in (self._listener, self._keeper):
+            if thread is not None:
+                thread.stopped.set()
+        if self._writer is not None and not self._writer.broken:
+            with contextlib.suppress(psycopg.Error):
+                self.share.leave(self._writer)
+        if self._writer is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._writer.close()
+            self._writer = None
+        if self._pool is not None:
+            with contextlib.suppress(Exception):
+                self._pool.close(timeout=5)
+            self._pool = None
+        for thread in (self._listener, self._keeper):
+            if thread is not None:
+                thread.join(timeout=3)
+        self._listener = self._keeper = None
+        self.share.claimed = None
+
+    # -- faults ------------------------------------------------------------------------
+    def fault(self, error: BaseException) -> StoreError | None:
+        return schema.classify(error, self.where, self.space)
+
+    def _fault(self, error: BaseException) -> StoreError:
+        return self.fault(error) or StoreUnavailable(f"PostgreSQL at {self.where}: {error}")
+
+    def probe(self) -> None:
+        """The writer's connection is alive and the space's tables are there (a
+        heartbeat, every HEARTBEAT seconds, keeps this server present)."""
+        con = self._writer
+        if con is None or con.broken or con.closed:
+            raise StoreUnavailable(f"the connection to PostgreSQL at {self.where} was lost")
+        if time.monotonic() - self.share.last_beat >= HEARTBEAT:
+            self.share.beat(con)
+
+    def set_aside(self, reason: str) -> str | None:
+        """Drop the damaged index of this space (only when it is of this version: a newer
+        one is another jupyter-blocks's), so that ``open`` creates it again."""
+        with schema.connect(self._url) as con:
+            meta = schema.read_meta(con, self.schema)
+            if meta is None or meta.get("schema_version") != str(schema.SCHEMA_VERSION):
+                return None
+            con.execute(schema.sql(self.schema, "DROP SCHEMA {s} CASCADE"))
+        return f"dropped (schema {self.schema})"
+
+    # -- connections -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[psycopg.Connection[Any]]:
+        pool = self._pool
+        if pool is None:
+            raise StoreUnavailable(f"the index at {self.location} is not open")
+        with pool.connection(timeout=POOL_WAIT) as con:
+            yield con
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[writes.Tx]:
+        con = self._writer
+        if con is None or con.closed:
+            raise StoreUnavailable(f"the index at {self.location} is not open")
+        with con.transaction():
+            row = con.execute(
+                schema.sql(self.schema, "SELECT next_seen, next_key FROM {s}.writer FOR UPDATE")
+            ).fetchone()
+            if row is None:
+                raise StoreUnavailable(f"the index of space {self.space!r} has no writer row")
+            tx = writes.Tx(con, self.schema, int(row[0]), int(row[1]))
+            start = (tx.next_seen, tx.next_key)
+            yield tx
+            if (tx.next_seen, tx.next_key) != start:
+                tx.run(
+                    "UPDATE {s}.writer SET next_seen = %s, next_key = %s",
+                    (tx.next_seen, tx.next_key),
+                )
+
+    def _cached(self, key: str, compute: Callable[[], T]) -> T:
+        """An aggregate, recomputed only when the change log moved (every write of any
+        server of the space logs one)."""
+        with self._read() as con:
+            row = con.execute(
+                schema.sql(self.schema, "SELECT max(seq) FROM {s}.changes")
+            ).fetchone()
+        version = int(row[0] or 0) if row else 0
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]  # type: ignore[return-value]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = (version, value)
+        return value
+
+    # -- the servers of the space ------------------------------------------------------
+    def on_change(self, wake: Callable[[], None]) -> None:
+        self._wake = wake
+        if self._listener is not None:
+            self._listener.wake = wake
+
+    def claim_scan(self) -> bool:
+        with self._read() as con:
+            return self.share.claim(con)
+
+    def scan_progress(self, done: int, total: int) -> None:
+        with self._read() as con:
+            if not self.share.renew(con, done, total):
+                self.share.claimed = None
+                raise StoreBusy(
+                    f"this server stalled past its turn to scan space {self.space!r}, and "
+                    "another server took it over"
+                )
+
+    def finish_scan(self) -> None:
+        with self._read() as con:
+            self.share.finish(con)
+
+    def scan_elsewhere(self) -> tuple[int, int] | None:
+        with self._read() as con:
+            return self.share.elsewhere(con)
+
+    def _renew(self) -> None:
+        with self._read() as con:
+            self.share.renew(con)
+
+    def change_cursor(self) -> int:
+        with self._read() as con:
+            row = con.execute(
+                schema.sql(self.schema, "SELECT max(seq) FROM {s}.changes")
+            ).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
+        """The log is read when a notification said it has news, and every POLL_ANYWAY
+        seconds in any case (or every call, while not listening)."""
+        listener = self._listener
+        quiet = listener is not None and listener.listening and not listener.news
+        if quiet and time.monotonic() - self._last_read < POLL_ANYWAY:
+            return cursor, []
+        if listener is not None:
+            listener.news = False
+        self._last_read = time.monotonic()
+        with self._read() as con:
+            return writes.read_changes(con, self.schema, cursor, self.origin)
+
+    # -- writes ------------------------------------------------------------------------
+    def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
+        with self._write() as tx:
+            changed = writes.put_notebooks(tx, notebooks)
+            changed.extend(judge_copies(tx, [nb.path for nb in notebooks], self.root))
+            writes.log_change(tx, self.origin, [nb.path for nb in notebooks], changed)
+        return changed
+
+    def remove_notebooks(self, paths: list[str]) -> list[str]:
+        with self._write() as tx:
+            removed = writes.remove_blocks_of(tx, paths)
+            tx.run("DELETE FROM {s}.files WHERE path = ANY(%s)", (paths,))
+            writes.forget_copies(tx, paths)
+            writes.log_change(tx, self.origin, paths, removed)
+        return removed
+
+    def rename_notebook(self, old: str, new: str) -> int:
+        with self._write() as tx:
+            prefix = old.rstrip("/") + "/"
+            known = [
+                row[0]
+                for row in tx.run(
+                    "SELECT path FROM {s}.files WHERE path = %s OR left(path, %s) = %s",
+                    (old, len(prefix), prefix),
+                )
+            ]
+            moves = rename_moves(old, new, known)
+            if moves:
+                writes.rename(tx, moves)
+                writes.log_change(tx, self.origin, [old, new] + [p for m in moves for p in m], [])
+        return len(moves)
+
+    def put_skipped(self, path: str, state: FileState, reason: str) -> None:
+        with self._write() as tx:
+            removed = writes.remove_blocks_of(tx, [path])
+            writes.forget_copies(tx, [path])
+            tx.run(
+                "INSERT INTO {s}.files (path, key, mtime_ns, size, skipped)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET"
+                " key = excluded.key, mtime_ns = excluded.mtime_ns, size = excluded.size,"
+                " skipped = excluded.skipped, title = '', problems = NULL",
+                (
+                    writes.text(path),
+                    writes.text(path_key(path)),
+                    state.mtime_ns,
+                    state.size,
+                    writes.text(reason),
+                ),
+            )
+            writes.log_change(tx, self.origin, [path], removed)
+
+    # -- reads -------------------------------------------------------------------------
+    def file_states(self) -> dict[str, FileState]:
+        return self.reads.file_states()
+
+    def file_state(self, path: str) -> FileState | None:
+        return self.reads.file_state(path)
+
+    def paths_under(self, path: str) -> list[str]:
+        return self.reads.paths_under(path)
+
+    def get_blocks(self, ids: list[str]) -> dict[str, Block]:
+        return self.reads.get_blocks(ids)
+
+    def backlinks(self, block_id: str) -> list[Backlink]:
+        return self.reads.backlinks(block_id)
+
+    def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
+        return self.reads.notebook_backlinks(path, link_targets)
+
+    def backlink_counts(self, path: str) -> dict[str, int]:
+        return self.reads.backlink_counts(path)
+
+    def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
+        with self._read() as con:
+            return search(con, self.schema, query, limit, budget_ms)
+
+    def counts(self) -> Counts:
+        return self._cached("counts", self.reads.counts)
+
+    def skipped(self) -> list[tuple[str, str]]:
+        return self.reads.skipped()
+
+    def duplicates(self, limit: int) -> list[Duplicate]:
+        return self._cached(f"duplicates:{limit}", lambda: self.reads.duplicates(limit))
+
+    def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
+        return self.reads.unresolved_links()
+
+    def notebook_links(self) -> list[tuple[Backlink, str]]:
+        return self.reads.notebook_links()
+
+    def embed_edges(self) -> list[tuple[str, str]]:
+        return self.reads.embed_edges()
+
+    def ids_resolving_elsewhere(self, path: str) -> set[str]:
+        return self.reads.ids_resolving_elsewhere(path)
+
+    def notebook_paths_named(self, name: str) -> list[str]:
+        return self.reads.notebook_paths_named(name)
+
+    def links_to(
+        self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
+    ) -> list[Backlink]:
+        return self.reads.links_to(targets, kinds, prefix)
+
+    def notebook_targets(self, path: str) -> list[str]:
+        return self.reads.notebook_targets(path)
+
+    def real_path(self, path: str) -> str | None:
+        return self.reads.real_path(path)
+
+    def label_clashes(self, limit: int) -> list[LabelHolder]:
+        return self._cached(f"labels:{limit}", lambda: self.reads.label_clashes(limit))
+
+    def problems(self) -> list[tuple[str, str]]:
+        return self.reads.problems()
+
+    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
+        return self.reads.patched_embeds()
+
+
+def _configure(con: psycopg.Connection[Any]) -> None:
+    con.execute(f"SET statement_timeout = {schema.STATEMENT_TIMEOUT_MS}")

@@ -1,0 +1,182 @@
+"""Full-text search in the PostgreSQL index, by the README's search rules (the ones the
+SQLite store applies): every word must appear in a block's source or its notebook's
+path, accents and case folded; the last word is a prefix unless it is a word of one or
+two ASCII letters or digits; spaceless scripts and symbols are words by
+``searchtext``'s rule; results ranked within a time budget, else the first matches.
+
+The words are found here, in Python, and handed to PostgreSQL as a ``tsvector`` and a
+``tsquery`` written out lexeme by lexeme: PostgreSQL's own text parser would split
+``sales.ipynb`` or ``data_frame`` otherwise than SQLite does, and classifies letters by
+the database's locale. PostgreSQL then does what it is made for: a GIN index over the
+words, prefix matching (``:*``) and ranking (``ts_rank``). No extension is needed
+(neither ``unaccent`` nor ``pg_trgm``: folding accents here costs nothing, and the pairs
+of ``searchtext`` find text in scripts written without spaces, which is where words
+"run together").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import psycopg
+from psycopg import errors
+
+from .. import searchtext
+from .base import SearchHit, SearchResult
+from .postgres_schema import sql
+from .sqlite_search import excerpt
+
+WORD_RE = re.compile(r"[^\W_]+")
+MIN_PREFIX = 3  # a shorter ASCII last word matches whole (the README's search rule)
+MAX_QUERY_TERMS = 12
+MAX_WORD = 240  # longer "words" (an encoded blob) are not indexed
+MAX_POSITIONS = 16  # occurrences of one word kept for ranking
+MAX_POSITION = 16383  # PostgreSQL's largest word position
+MAX_VECTOR_CHARS = 256 * 1024  # a block's words past this are not indexed (1 MB limit)
+# ts_rank's weights for D, C, B, A: the path counts half as much as the source, the
+# name (label and heading) twice as much.
+NAME, SOURCE, PATH = "A", "B", "C"
+WEIGHTS = "{0.1, 0.25, 0.5, 1.0}"
+SNIPPET_TOKENS = 16
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: accents removed and case folded (as SQLite's
+    ``unicode61 remove_diacritics 2`` does), compatibility forms unified."""
+    if text.isascii():
+        return text.lower()
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).lower()
+
+
+def words_of(text: str) -> list[str]:
+    """The words search finds in ``text``."""
+    return WORD_RE.findall(fold(searchtext.index_text(text) or text))
+
+
+def vector(source: str, path: str, name: str = "") -> str:
+    """A block's words as a ``tsvector`` literal: its name's, its notebook path's and
+    its source's, each word with its first positions, weighted (NAME, PATH, SOURCE)
+    for ranking."""
+    found: dict[str, list[str]] = {}
+    position = 0
+    size = 0
+    for weight, text in ((NAME, name), (PATH, path), (SOURCE, source)):
+        for word in words_of(text):
+            position = min(position + 1, MAX_POSITION)
+            if len(word) > MAX_WORD:
+                continue
+            at = found.get(word)
+            if at is None:
+                size += len(word) + 8
+                if size > MAX_VECTOR_CHARS:
+                    break
+                found[word] = [f"{position}{weight}"]
+            elif len(at) < MAX_POSITIONS and position < MAX_POSITION:
+                at.append(f"{position}{weight}")
+    return " ".join(f"'{word}':{','.join(at)}" for word, at in found.items())
+
+
+def name_vector(name: str) -> str:
+    """The words of a block's name alone (a block named by the query ranks first)."""
+    return " ".join(f"'{word}'" for word in dict.fromkeys(words_of(name)) if len(word) <= MAX_WORD)
+
+
+def tsquery(text: str) -> str:
+    """A ``tsquery`` for what a user typed: every word, the last as a prefix (see the
+    module's rules); "" when it has no word. Words are written as lexemes, so query
+    syntax in the input (``&``, ``|``, ``!``, ``:*``, quotes) is only ever text."""
+    terms = WORD_RE.findall(fold(searchtext.query_text(text)))[:MAX_QUERY_TERMS]
+    if not terms:
+        return ""
+    quoted = [f"'{term}'" for term in terms]
+    last = terms[-1]
+    if not text[-1:].isspace() and (len(last) >= MIN_PREFIX or not last.isascii()):
+        quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
+def search(
+    con: psycopg.Connection[Any], schema: str, query: str, limit: int, budget_ms: int
+) -> SearchResult:
+    """Blocks matching ``query``, best first (blocks whose name, their label or heading,
+    holds every word, then by ``ts_rank``), ranked within ``budget_ms``; past it, the
+    first matches, unranked (those holding the last word whole first)."""
+    match = tsquery(query)
+    if not match:
+        return SearchResult([], True)
+    runs = searchtext.runs(query)
+    # A spaceless run must be in the block as written, not only its pairs.
+    holds = "".join(" AND strpos(source, %s) > 0" for _ in runs)
+    select = (
+        "SELECT id, path, idx, cell_type, source, title, label, words IS NOT NULL"  # noqa: S608
+        " FROM {s}.blocks WHERE terms @@ %s::tsquery" + holds
+    )
+    ranked = sql(
+        schema,
+        select + " ORDER BY name_terms @@ %s::tsquery DESC,"
+        f" ts_rank('{WEIGHTS}', terms, %s::tsquery, 1) DESC, path, idx LIMIT %s",
+    )
+    try:
+        rows = _within(con, budget_ms, ranked, (match, *runs, match, match, limit))
+        return SearchResult([_hit(row, query) for row in rows], True)
+    except errors.QueryCanceled:
+        pass
+    found: dict[tuple[str, int], SearchHit] = {}
+    attempts = [match[:-2], match] if match.endswith(":*") else [match]
+    for attempt in attempts:
+        try:
+            rows = _within(
+                con, budget_ms, sql(schema, select) + " LIMIT %s", (attempt, *runs, limit)
+            )
+        except errors.QueryCanceled:
+            break
+        for row in rows:
+            hit = _hit(row, query)
+            found.setdefault((hit.path, hit.index), hit)
+        if len(found) >= limit:
+            break
+    return SearchResult(list(found.values())[:limit], False)
+
+
+def _within(
+    con: psycopg.Connection[Any], budget_ms: int, query: str, params: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    with con.transaction():
+        con.execute(f"SET LOCAL statement_timeout = {max(1, int(budget_ms))}")
+        return con.execute(query, params).fetchall()
+
+
+def _hit(row: tuple[Any, ...], query: str) -> SearchHit:
+    block_id, path, index, cell_type, source, title, label, paired = row
+    # A block indexed as pairs of characters: cut its text where the run is.
+    cut = excerpt(source, query) if paired else snippet(source, query)
+    return SearchHit(block_id, path, index, cell_type, cut, title, label)
+
+
+def snippet(source: str, query: str) -> str:
+    """About SNIPPET_TOKENS words of ``source`` around the first word of the query it
+    holds (its start when none), with "…" where text was left out: what SQLite's
+    ``snippet()`` gives."""
+    tokens = list(WORD_RE.finditer(source))
+    if not tokens:
+        return source[:200]
+    terms = WORD_RE.findall(fold(query))
+    first = 0
+    runs = searchtext.runs(query)
+    if runs:
+        at = source.find(runs[0])
+        first = next((i for i, t in enumerate(tokens) if t.end() > at), 0) if at >= 0 else 0
+    elif terms:
+        exact, prefix = set(terms[:-1]), terms[-1]
+        for i, token in enumerate(tokens):
+            folded = fold(token.group())
+            if folded in exact or folded.startswith(prefix):
+                first = i
+                break
+    start = max(0, min(first - SNIPPET_TOKENS // 4, len(tokens) - SNIPPET_TOKENS))
+    end = min(len(tokens), start + SNIPPET_TOKENS) - 1
+    text = source[tokens[start].start() if start else 0 : tokens[end].end()]
+    return ("…" if start > 0 else "") + text + ("…" if end < len(tokens) - 1 else "")

@@ -16,6 +16,8 @@ from ondisk import code, md, write
 
 from jupyter_blocks.connections import source_digest
 
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict) -> dict:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from . import postgres_graph as graph
 from . import postgres_schema as schema
 from . import postgres_writes as writes
 from .base import (
@@ -32,6 +33,8 @@ from .base import (
     FileState,
     LabelHolder,
     LoggedChange,
+    NotebookEdge,
+    NotebookNode,
     NotebookRow,
     SearchResult,
     StoreBusy,
@@ -372,6 +375,20 @@ class PostgresStore(BlockStore):
         self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
     ) -> list[Backlink]:
         return self.reads.links_to(targets, kinds, prefix)
+
+    def notebook_title(self, path: str) -> str | None:
+        return graph.notebook_title(self.reads, path)
+
+    def blocks_mentioning(
+        self, text: str, exclude_path: str, limit: int, budget_ms: int
+    ) -> tuple[list[Block], bool]:
+        return graph.blocks_mentioning(self.reads, text, exclude_path, limit, budget_ms)
+
+    def notebook_nodes(self) -> list[NotebookNode]:
+        return graph.notebook_nodes(self.reads)
+
+    def notebook_edges(self) -> list[NotebookEdge]:
+        return graph.notebook_edges(self.reads)
 
     def notebook_targets(self, path: str) -> list[str]:
         return self.reads.notebook_targets(path)

@@ -1,0 +1,81 @@
+"""The queries of the PostgreSQL index behind unlinked references and the notebook
+graph (the same contract as ``sqlite_graph.py``): blocks whose words hold a name,
+notebooks, and the links between them counted by notebook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import errors
+
+from .base import Block, NotebookEdge, NotebookNode
+from .postgres_reads import Reads
+from .postgres_schema import sql
+from .postgres_search import _within, tsquery
+
+
+def blocks_mentioning(
+    reads: Reads, text: str, exclude_path: str, limit: int, budget_ms: int
+) -> tuple[list[Block], bool]:
+    """Markdown blocks outside ``exclude_path`` holding every word of ``text`` (whole
+    words: a trailing space keeps the last one from being a prefix), within the budget
+    (the statement is cancelled past it, and what was found is not complete)."""
+    match = tsquery(text + " ")
+    if not match:
+        return [], True
+    query = sql(
+        reads.schema,
+        "SELECT id, path, idx, cell_type, source, label FROM {s}.blocks"
+        " WHERE terms @@ %s::tsquery AND cell_type = 'markdown' AND path <> %s LIMIT %s",
+    )
+    try:
+        with reads.connect() as con:
+            rows = _within(con, budget_ms, query, (match, exclude_path, limit + 1))
+    except errors.QueryCanceled:
+        return [], False
+    found = [
+        Block(bid, path, idx, ct, source, False, label)
+        for bid, path, idx, ct, source, label in rows
+    ]
+    if len(found) > limit:
+        return found[:limit], False
+    return found, True
+
+
+def notebook_title(reads: Reads, path: str) -> str | None:
+    rows = reads.rows("SELECT title FROM {s}.files WHERE path = %s AND skipped IS NULL", (path,))
+    return None if not rows else str(rows[0][0])
+
+
+def notebook_nodes(reads: Reads) -> list[NotebookNode]:
+    rows = reads.rows(
+        "SELECT f.path, f.title, coalesce(c.n, 0) FROM {s}.files f LEFT JOIN"
+        " (SELECT path, count(*) AS n FROM {s}.blocks GROUP BY path) c ON c.path = f.path"
+        " WHERE f.skipped IS NULL ORDER BY f.path"
+    )
+    return [NotebookNode(path, title, int(blocks)) for path, title, blocks in rows]
+
+
+def notebook_edges(reads: Reads) -> list[NotebookEdge]:
+    """References and embeds by the notebooks of their two blocks (a target resolved as
+    an id first, else a label, the block seen first), and ``[[path]]`` links by source
+    notebook and target as kept."""
+    refs: list[Any] = reads.rows(
+        "SELECT b.path, t.path, l.kind, count(*) FROM {s}.links l"
+        " JOIN {s}.blocks b ON b.key = l.block"
+        " JOIN {s}.blocks t ON t.key = coalesce("
+        "   (SELECT x.key FROM {s}.blocks x WHERE x.id = l.target"
+        "    ORDER BY x.first_seen LIMIT 1),"
+        "   (SELECT x.key FROM {s}.blocks x WHERE x.label = l.target"
+        "    ORDER BY x.first_seen LIMIT 1))"
+        " WHERE l.kind IN ('ref', 'embed') GROUP BY b.path, t.path, l.kind"
+    )
+    notebooks: list[Any] = reads.rows(
+        "SELECT b.path, l.target, 'notebook', count(*) FROM {s}.links l"
+        " JOIN {s}.blocks b ON b.key = l.block WHERE l.kind = 'notebook'"
+        " GROUP BY b.path, l.target"
+    )
+    return [
+        NotebookEdge(source, target, kind, int(count))
+        for source, target, kind, count in refs + notebooks
+    ]

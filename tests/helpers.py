@@ -29,6 +29,10 @@ MAKE_CORPUS = SHARED / "tools" / "make_corpus.py"
 NO_SHARED = "../shared/corpus/pdsh is not beside the repository"
 needs_shared = pytest.mark.skipif(not PDSH.is_dir(), reason=NO_SHARED)
 DEMO = REPO / "demo"
+# The demo's notebooks (what the server indexes of a copy: hidden folders left out).
+DEMO_NOTEBOOKS = sum(
+    1 for p in DEMO.rglob("*.ipynb") if not any(x[0] == "." for x in p.relative_to(DEMO).parts)
+)
 # Our own notebooks in the real on-disk shape (tests/fixtures/make_fixtures.py says what).
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
 

@@ -28,7 +28,7 @@ from faultkit import (
     status_when,
     until,
 )
-from helpers import DEMO, jupyter_server
+from helpers import DEMO, DEMO_NOTEBOOKS, jupyter_server
 
 EXTRA = (f"--BlocksExtension.request_timeout={REQUEST_TIMEOUT}",)
 
@@ -116,7 +116,7 @@ def test_an_unusable_index_location_answers_503_with_the_reason(tmp_path: Path, 
             else:
                 subprocess.run(["mount", "-o", "remount,rw", str(tmp_path / "ro")], check=True)
             status = status_when(port, settled, timeout=90)
-            assert status["notebooks"] == 4
+            assert status["notebooks"] == DEMO_NOTEBOOKS
             code, block, _ = fetch(port, "api/blocks/block/sales-plot")
             assert code == 200 and block["path"] == "data/sales.ipynb"
     finally:
@@ -186,7 +186,11 @@ def test_a_notebook_that_does_not_fit_is_reported_and_indexed_once_space_is_free
             assert code == 404
             # And once space is freed it is indexed, without anything else happening
             filler.unlink()
-            status_when(port, lambda s: s["skipped"] == [] and s["notebooks"] == 5, timeout=60)
+            status_when(
+                port,
+                lambda s: s["skipped"] == [] and s["notebooks"] == DEMO_NOTEBOOKS + 1,
+                timeout=60,
+            )
             code, block, _ = fetch(port, "api/blocks/block/big-cell")
             assert code == 200 and block["path"] == "big.ipynb"
 

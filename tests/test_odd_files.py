@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from faultkit import ANSWER_WITHIN, new_notebook
-from helpers import DEMO
+from helpers import DEMO, DEMO_NOTEBOOKS
 
 BAD_NAME = b"caf\xe9.ipynb"  # Latin-1, not UTF-8
 SHOWN_AS = "caf\\xe9.ipynb"  # how status and check show it
@@ -101,7 +101,7 @@ async def test_the_watcher_outlives_a_name_that_is_not_utf8(jp_root_dir, blocks,
         # Then they are indexed, the odd one is listed, and the events keep coming
         await blocks.until(lambda: _source_is(blocks, "after-cell", "# Written after"))
         status = await blocks.until(lambda: _skipping(blocks, "notes/" + SHOWN_AS))
-        assert status["notebooks"] == 5
+        assert status["notebooks"] == DEMO_NOTEBOOKS + 1
         await _changed_event(ws, "after.ipynb")
         new_notebook(jp_root_dir / "after.ipynb", "after-cell", "# Edited again")
         await blocks.until(lambda: _source_is(blocks, "after-cell", "# Edited again"))
@@ -143,8 +143,8 @@ def odd_root(jp_root_dir: Path) -> Path:
 
 async def test_odd_entries_never_stop_a_scan_nor_hang_a_request(odd_root, blocks):
     status = await blocks.ready()
-    # The 4 demo notebooks and the 3 real ones with odd names or places
-    assert status["notebooks"] == 7
+    # The demo notebooks and the 3 real ones with odd names or places
+    assert status["notebooks"] == DEMO_NOTEBOOKS + 3
     for block_id in ("inner-cell", "break-cell", "slash-cell", "sales-plot"):
         assert (await blocks.get("block", block_id))["deleted"] is False
     # Asking ids of what is not a notebook answers at once, with a 4xx

@@ -227,6 +227,8 @@ class BlocksExtension(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
+        for task in list(self._follows):
+            task.cancel()
         self.events.remove_listener(schema_id=CONTENTS_EVENT, listener=self._on_contents_event)
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()

@@ -37,6 +37,8 @@ __all__ = ["BlocksService", "IndexUnavailable"]
 MAX_EVENT_IDS = 500  # past this, an event says "truncated" and clients refresh all
 LIST_LIMIT = 500  # skipped files and duplicates listed in status
 
+STOP_TIMEOUT = 10.0  # seconds the index tasks get to finish when the server stops
+
 
 def _trim_heap() -> None:
     """Give back to the system the memory freed after a scan. glibc keeps what the
@@ -119,9 +121,10 @@ class BlocksService:
         self._stop.set()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            # Bounded: a task stuck in a call that ignores cancellation (a database
+            # that stopped answering) must not keep the server from stopping.
+            await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
         if self._event_loop is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.guard.write(self.store.close), 10)

@@ -181,6 +181,17 @@ class NotebookEdge:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkCount:
+    """``count`` links of one ``kind`` written in ``source``'s cells to ``target`` as
+    written (an id or label, or a ``[[path]]`` as the index keeps it), unresolved."""
+
+    source: str
+    kind: LinkKind
+    target: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Counts:
     notebooks: int
     blocks: int
@@ -436,6 +447,36 @@ class BlockStore(ABC):
     def notebook_edges(self) -> list[NotebookEdge]:
         """Links between notebooks, counted by (source notebook, target, kind); see
         ``NotebookEdge``. Self links included (the caller drops them)."""
+
+    # -- the graph kept up to date by notebook (notebook_graph.py) -----------------------
+    def change_epoch(self) -> object:
+        """What changes when the change log may have started again (the index was
+        opened anew): positions in the log are only compared within one epoch."""
+        return id(self)
+
+    def all_changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
+        """Like ``changes_since``, but with this server's own changes too."""
+        return cursor, [LoggedChange([], [], truncated=True)]
+
+    @abstractmethod
+    def graph_nodes(self, paths: list[str] | None) -> list[NotebookNode]:
+        """``notebook_nodes`` of the notebooks at ``paths`` (real paths; None: all)."""
+
+    @abstractmethod
+    def graph_links(self, paths: list[str] | None) -> list[LinkCount]:
+        """Every link written in the notebooks at ``paths`` (None: all), unresolved."""
+
+    @abstractmethod
+    def block_homes(self, targets: list[str]) -> dict[str, str]:
+        """The notebook of the block each reference target resolves to, as
+        ``notebook_edges`` resolves it (an id first, else a label; the block seen
+        first); targets that resolve to no block are left out."""
+
+    @abstractmethod
+    def block_names(self, paths: list[str], ids: list[str]) -> set[str]:
+        """The ids and labels of the blocks of ``paths``, and the labels of the blocks
+        holding ``ids``: the reference targets whose resolution a change of them may
+        move."""
 
     @abstractmethod
     def label_clashes(self, limit: int) -> list[LabelHolder]:

@@ -32,6 +32,7 @@ from .base import (
     Duplicate,
     FileState,
     LabelHolder,
+    LinkCount,
     LoggedChange,
     NotebookEdge,
     NotebookNode,
@@ -389,6 +390,25 @@ class PostgresStore(BlockStore):
 
     def notebook_edges(self) -> list[NotebookEdge]:
         return graph.notebook_edges(self.reads)
+
+    def change_epoch(self) -> object:
+        return (id(self), self._opened)
+
+    def all_changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
+        with self._read() as con:
+            return writes.read_changes(con, self.schema, cursor, "")
+
+    def graph_nodes(self, paths: list[str] | None) -> list[NotebookNode]:
+        return graph.graph_nodes(self.reads, paths)
+
+    def graph_links(self, paths: list[str] | None) -> list[LinkCount]:
+        return graph.graph_links(self.reads, paths)
+
+    def block_homes(self, targets: list[str]) -> dict[str, str]:
+        return graph.block_homes(self.reads, targets)
+
+    def block_names(self, paths: list[str], ids: list[str]) -> set[str]:
+        return graph.block_names(self.reads, paths, ids)
 
     def notebook_targets(self, path: str) -> list[str]:
         return self.reads.notebook_targets(path)

@@ -8,7 +8,7 @@ from typing import Any
 
 from psycopg import errors
 
-from .base import Block, NotebookEdge, NotebookNode
+from .base import Block, LinkCount, NotebookEdge, NotebookNode
 from .postgres_reads import Reads
 from .postgres_schema import sql
 from .postgres_search import _within, tsquery
@@ -79,3 +79,47 @@ def notebook_edges(reads: Reads) -> list[NotebookEdge]:
         NotebookEdge(source, target, kind, int(count))
         for source, target, kind, count in refs + notebooks
     ]
+
+
+# -- what the kept graph (notebook_graph.py) reads for the notebooks a change names -----
+
+
+def graph_nodes(reads: Reads, paths: list[str] | None) -> list[NotebookNode]:
+    rows = reads.rows(
+        "SELECT f.path, f.title, (SELECT count(*) FROM {s}.blocks b WHERE b.path = f.path)"
+        " FROM {s}.files f WHERE f.skipped IS NULL"
+        " AND (%(all)s OR f.path = ANY(%(paths)s))",
+        {"all": paths is None, "paths": paths or []},
+    )
+    return [NotebookNode(path, title, int(blocks)) for path, title, blocks in rows]
+
+
+def graph_links(reads: Reads, paths: list[str] | None) -> list[LinkCount]:
+    rows: list[Any] = reads.rows(
+        "SELECT b.path, l.kind, l.target, count(*) FROM {s}.links l"
+        " JOIN {s}.blocks b ON b.key = l.block WHERE %(all)s OR b.path = ANY(%(paths)s)"
+        " GROUP BY b.path, l.kind, l.target",
+        {"all": paths is None, "paths": paths or []},
+    )
+    return [LinkCount(path, kind, target, int(count)) for path, kind, target, count in rows]
+
+
+def block_homes(reads: Reads, targets: list[str]) -> dict[str, str]:
+    """The notebook of the block each target resolves to, as ``notebook_edges`` does."""
+    rows: list[Any] = reads.rows(
+        "SELECT t, coalesce("
+        "  (SELECT x.path FROM {s}.blocks x WHERE x.id = t ORDER BY x.first_seen LIMIT 1),"
+        "  (SELECT x.path FROM {s}.blocks x WHERE x.label = t ORDER BY x.first_seen LIMIT 1))"
+        " FROM unnest(%s::text[]) AS t",
+        (targets,),
+    )
+    return {target: path for target, path in rows if path is not None}
+
+
+def block_names(reads: Reads, paths: list[str], ids: list[str]) -> set[str]:
+    rows: list[Any] = reads.rows(
+        "SELECT id, label FROM {s}.blocks WHERE path = ANY(%s)"
+        " UNION ALL SELECT NULL, label FROM {s}.blocks WHERE id = ANY(%s)",
+        (paths, ids),
+    )
+    return {name for row in rows for name in row if name is not None}

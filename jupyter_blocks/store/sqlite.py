@@ -29,6 +29,7 @@ from .base import (
     Duplicate,
     FileState,
     LabelHolder,
+    LinkCount,
     LoggedChange,
     NotebookEdge,
     NotebookNode,
@@ -412,6 +413,29 @@ class SQLiteStore(BlockStore):
     @reading
     def notebook_edges(self) -> list[NotebookEdge]:
         return self._once_per_change("edges", lambda: sqlite_graph.notebook_edges(self._reader()))
+
+    def change_epoch(self) -> object:
+        return (id(self), self._identity)
+
+    @reading
+    def all_changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
+        return read_changes(self._reader(), cursor, "")
+
+    @reading
+    def graph_nodes(self, paths: list[str] | None) -> list[NotebookNode]:
+        return sqlite_graph.graph_nodes(self._reader(), paths)
+
+    @reading
+    def graph_links(self, paths: list[str] | None) -> list[LinkCount]:
+        return sqlite_graph.graph_links(self._reader(), paths)
+
+    @reading
+    def block_homes(self, targets: list[str]) -> dict[str, str]:
+        return sqlite_graph.block_homes(self._reader(), targets)
+
+    @reading
+    def block_names(self, paths: list[str], ids: list[str]) -> set[str]:
+        return sqlite_graph.block_names(self._reader(), paths, ids)
 
     @reading
     def label_clashes(self, limit: int) -> list[LabelHolder]:

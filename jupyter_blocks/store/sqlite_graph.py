@@ -4,11 +4,12 @@ links between them counted by notebook."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from ..searchtext import query_text
-from .base import Block, NotebookEdge, NotebookNode
-from .sqlite_schema import deadline
+from .base import Block, LinkCount, NotebookEdge, NotebookNode
+from .sqlite_schema import chunks, deadline
 from .sqlite_search import MAX_QUERY_TERMS, _words
 
 
@@ -86,3 +87,71 @@ def notebook_edges(con: sqlite3.Connection) -> list[NotebookEdge]:
         " GROUP BY b.path, l.target"
     ).fetchall()
     return [NotebookEdge(*row) for row in refs + notebooks]
+
+
+# -- what the kept graph (notebook_graph.py) reads for the notebooks a change names -----
+
+
+def _where_path(paths: list[str] | None, column: str) -> list[tuple[str, list[str]]]:
+    """SQL conditions on ``column`` for ``paths`` in chunks (one, always true, for None)."""
+    if paths is None:
+        return [("1", [])]
+    return [(f"{column} IN ({','.join('?' * len(c))})", c) for c in chunks(paths)]
+
+
+def graph_nodes(con: sqlite3.Connection, paths: list[str] | None) -> list[NotebookNode]:
+    found: list[NotebookNode] = []
+    for where, params in _where_path(paths, "f.path"):
+        rows = con.execute(
+            "SELECT f.path, f.title, (SELECT count(*) FROM blocks b WHERE b.path = f.path)"  # noqa: S608
+            f" FROM files f WHERE f.skipped IS NULL AND {where}",
+            params,
+        )
+        found.extend(NotebookNode(path, title, blocks) for path, title, blocks in rows)
+    return found
+
+
+def graph_links(con: sqlite3.Connection, paths: list[str] | None) -> list[LinkCount]:
+    found: list[LinkCount] = []
+    for where, params in _where_path(paths, "b.path"):
+        rows = con.execute(
+            "SELECT b.path, l.kind, l.target, count(*) FROM links l"  # noqa: S608
+            f" JOIN blocks b ON b.rowid = l.block WHERE {where}"
+            " GROUP BY b.path, l.kind, l.target",
+            params,
+        )
+        found.extend(LinkCount(*row) for row in rows)
+    return found
+
+
+def block_homes(con: sqlite3.Connection, targets: list[str]) -> dict[str, str]:
+    """The notebook of the block each target resolves to, as ``notebook_edges`` does."""
+    homes: dict[str, str] = {}
+    for chunk in chunks(targets):
+        rows = con.execute(
+            "SELECT j.value, coalesce("
+            "  (SELECT x.path FROM blocks x WHERE x.id = j.value ORDER BY x.first_seen LIMIT 1),"
+            "  (SELECT x.path FROM blocks x WHERE x.label = j.value"
+            "   ORDER BY x.first_seen LIMIT 1)) FROM json_each(?) j",
+            (json.dumps(chunk),),
+        )
+        homes.update((target, path) for target, path in rows if path is not None)
+    return homes
+
+
+def block_names(con: sqlite3.Connection, paths: list[str], ids: list[str]) -> set[str]:
+    names: set[str] = set()
+    for where, params in _where_path(paths, "path"):
+        for bid, label in con.execute(
+            f"SELECT id, label FROM blocks WHERE {where}",  # noqa: S608
+            params,
+        ):
+            names.update(n for n in (bid, label) if n is not None)
+    for chunk in chunks(ids):
+        rows = con.execute(
+            "SELECT label FROM blocks WHERE label IS NOT NULL"
+            " AND id IN (SELECT value FROM json_each(?))",
+            (json.dumps(chunk),),
+        )
+        names.update(label for (label,) in rows)
+    return names

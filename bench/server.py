@@ -109,7 +109,8 @@ def jupyter_server(
 @contextmanager
 def lab_server(root: Path, home: Path) -> Iterator[str]:
     """JupyterLab with the extension on ``root`` (its page exposes ``window.jupyterapp``);
-    yields the base URL, with the token set as a cookie by the first page load."""
+    yields the base URL once the index has caught up with the files (at 10,000
+    notebooks, checking them all again takes minutes on a small machine)."""
     port = free_port()
     args = [
         sys.executable,
@@ -134,11 +135,12 @@ def lab_server(root: Path, home: Path) -> Iterator[str]:
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 900
         while True:
             try:
                 with urllib.request.urlopen(base + "api/blocks/status", timeout=5) as response:
-                    if json.loads(response.read())["state"] == "ready":
+                    status = json.loads(response.read())
+                    if status["state"] == "ready" and status["pending"] == 0:
                         break
             except (OSError, urllib.error.URLError, ValueError):
                 pass

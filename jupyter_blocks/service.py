@@ -115,7 +115,17 @@ class BlocksService:
 
     async def _watch(self) -> None:
         await self.upkeep.scanned.wait()
+        self._tasks.append(asyncio.create_task(self._keep_graph(), name="jupyter-blocks-graph"))
         await self.watcher.run()
+
+    async def _keep_graph(self) -> None:
+        """Assemble the kept graph of notebooks once the index is scanned (seconds at
+        10,000 notebooks), so that the first reader of the graph does not wait for it;
+        after that it follows each change (``kept_graph.py``)."""
+        try:
+            await self.graph(None, 1)
+        except Exception as error:  # the first request will try again
+            self.log.debug("jupyter-blocks could not assemble the graph yet: %s", error)
 
     async def stop(self) -> None:
         self._stop.set()

@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import Graph from 'graphology';
-import { random } from 'graphology-layout';
+import { circlepack } from 'graphology-layout';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import Sigma from 'sigma';
@@ -246,10 +246,12 @@ export class GraphView extends Widget {
     const graph = new Graph({ type: 'directed' });
     const most = data.nodes.reduce((m, n) => Math.max(m, n.backlinks), 1);
     for (const node of data.nodes) {
+      const folders = node.id.split('/');
       graph.addNode(node.id, {
-        label: node.title || node.id.split('/').pop(),
+        label: node.title || folders[folders.length - 1],
         size: 3 + 9 * Math.sqrt(node.backlinks / most),
         color: NODE_COLOR,
+        folder: folders.length > 1 ? folders[0] : '',
         node
       });
     }
@@ -260,8 +262,9 @@ export class GraphView extends Widget {
         weight: edge.weight
       });
     }
-    // New notebooks start at random places, known ones where they were.
-    random.assign(graph);
+    // New notebooks start packed by top folder (linear time, and a first frame that
+    // already groups them), known ones where they were; ForceAtlas2 goes on from there.
+    circlepack.assign(graph, { hierarchyAttributes: ['folder'] });
     let known = 0;
     graph.forEachNode((key, attributes) => {
       if (old.hasNode(key)) {
@@ -323,6 +326,13 @@ export class GraphView extends Widget {
         const [source, target] = this._graph.extremities(key);
         const lit = this._matches.has(source) || this._matches.has(target);
         return lit ? attributes : { ...attributes, color: DIM_COLOR };
+      }
+    });
+    // How many notebooks the last frame drew (tests and benchmarks wait on it).
+    renderer.on('afterRender', () => {
+      const order = String(this._graph.order);
+      if (this._canvas.dataset.rendered !== order) {
+        this._canvas.dataset.rendered = order;
       }
     });
     renderer.on('clickNode', ({ node }) => this._open(node));

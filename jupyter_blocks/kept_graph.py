@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any
+from typing import Generic, TypeVar
+
+import orjson
 
 from .indexer import TreeRules
 from .store import BlockStore
 from .store.base import LoggedChange, NotebookNode, path_key
 
 Pair = tuple[str, str]
+K = TypeVar("K", str, Pair)
 
 
 class KeptGraph:
@@ -39,7 +42,7 @@ class KeptGraph:
         self.store, self.rules = store, rules
         self.epoch: object = None
         self.cursor = 0
-        self.json: dict[str, Any] = {"nodes": [], "edges": []}
+        self.json = b'{"nodes":[],"edges":[]}'
 
     # -- reading the log -------------------------------------------------------------------
     def refresh(self) -> None:
@@ -74,10 +77,9 @@ class KeptGraph:
         self.out: dict[str, dict[str, tuple[int, tuple[str, ...]]]] = {}
         self.into: dict[str, set[str]] = defaultdict(set)
         self.backlinks: dict[str, int] = defaultdict(int)
-        self.node_json: dict[str, dict[str, Any]] = {}
-        self.edge_json: dict[Pair, dict[str, Any]] = {}
-        self.edge_order: list[Pair] = []
-        self.building = True  # edges are sorted once at the end, not one by one
+        self.node_rows: _Rows[str] = _Rows()
+        self.edge_rows: _Rows[Pair] = _Rows()
+        self.building = True  # rows are sorted once at the end, not one by one
         for node in self.store.graph_nodes(None):
             if not self.rules.hidden(node.path):
                 self._put_node(node)
@@ -87,8 +89,8 @@ class KeptGraph:
             self._set_out(source)
         for path in self.nodes:
             self._node_json(path)
-        self.node_order = sorted(self.nodes)
-        self.edge_order = sorted(self.edge_json)
+        self.node_rows.sort()
+        self.edge_rows.sort()
         self.building = False
         self._publish()
 
@@ -108,7 +110,6 @@ class KeptGraph:
             elif path in fresh:
                 if path not in self.nodes:
                     came_or_went.add(path)
-                    bisect.insort(self.node_order, path)
                 self._put_node(fresh[path])
                 touched.add(path)
         # [[links]] naming a notebook that came or went, by path or by bare file name
@@ -145,8 +146,7 @@ class KeptGraph:
     def _drop_node(self, path: str) -> None:
         key = path_key(path)
         del self.nodes[path]
-        self.node_json.pop(path, None)
-        del self.node_order[bisect.bisect_left(self.node_order, path)]
+        self.node_rows.drop(path)
         self.keys[key].discard(path)
         if not self.keys[key]:
             del self.keys[key]
@@ -217,52 +217,79 @@ class KeptGraph:
                 continue
             self.backlinks[into] -= weight
             self.into[into].discard(source)
-            del self.edge_json[(source, into)]
             if into not in edges:
-                del self.edge_order[bisect.bisect_left(self.edge_order, (source, into))]
+                self.edge_rows.drop((source, into))
             touched.add(into)
         for into, (weight, kinds) in edges.items():
             if old.get(into) == (weight, kinds):
                 continue
             self.backlinks[into] += weight
             self.into[into].add(source)
-            if into not in old and not self.building:
-                bisect.insort(self.edge_order, (source, into))
-            self.edge_json[(source, into)] = {
-                "source": source,
-                "target": into,
-                "weight": weight,
-                "kinds": list(kinds),
-            }
+            row = {"source": source, "target": into, "weight": weight, "kinds": list(kinds)}
+            self.edge_rows.put((source, into), orjson.dumps(row), self.building)
             touched.add(into)
         return touched
 
     def _node_json(self, path: str) -> None:
         node = self.nodes[path]
-        self.node_json[path] = {
+        row = {
             "id": path,
             "title": node.title,
             "blocks": node.blocks,
             "backlinks": self.backlinks.get(path, 0),
         }
+        self.node_rows.put(path, orjson.dumps(row), self.building)
 
     def _publish(self) -> None:
-        # New lists of the same dicts: a reader serializing the last ones is unaffected
-        # (a dict is replaced, never changed, once published).
-        self.json = {
-            "nodes": [self.node_json[p] for p in self.node_order],
-            "edges": [self.edge_json[pair] for pair in self.edge_order],
-        }
+        # The answer as the handler sends it: a join of the rows' JSON texts (a few
+        # milliseconds), where serializing 50,000 objects again took tens.
+        self.json = (
+            b'{"nodes":' + self.node_rows.joined() + b',"edges":' + self.edge_rows.joined() + b"}"
+        )
 
     # -- around one notebook -----------------------------------------------------------
-    def local(self, centre: str, depth: int) -> dict[str, Any]:
+    def local(self, centre: str, depth: int) -> bytes:
         shown, ring = {centre}, {centre}
         for _ in range(depth):
             ring = {n for p in ring for n in (*self.out.get(p, ()), *self.into.get(p, ()))}
             ring -= shown
             shown |= ring
         pairs = sorted((s, t) for s in shown for t in self.out.get(s, ()) if t in shown)
-        return {
-            "nodes": [self.node_json[p] for p in sorted(shown)],
-            "edges": [self.edge_json[pair] for pair in pairs],
-        }
+        nodes, edges = self.node_rows.some(sorted(shown)), self.edge_rows.some(pairs)
+        return b'{"nodes":' + nodes + b',"edges":' + edges + b"}"
+
+
+class _Rows(Generic[K]):
+    """JSON texts kept in the order of their keys, ready to be joined into a list."""
+
+    def __init__(self) -> None:
+        self.keys: list[K] = []
+        self.texts: list[bytes] = []
+        self.by_key: dict[K, bytes] = {}
+
+    def put(self, key: K, text: bytes, unordered: bool = False) -> None:
+        """Add or replace ``key``'s text (``unordered``: leave the order to ``sort``)."""
+        if not unordered:
+            at = bisect.bisect_left(self.keys, key)
+            if key in self.by_key:
+                self.texts[at] = text
+            else:
+                self.keys.insert(at, key)
+                self.texts.insert(at, text)
+        self.by_key[key] = text
+
+    def drop(self, key: K) -> None:
+        if self.by_key.pop(key, None) is not None:
+            at = bisect.bisect_left(self.keys, key)
+            del self.keys[at]
+            del self.texts[at]
+
+    def sort(self) -> None:
+        self.keys = sorted(self.by_key)
+        self.texts = [self.by_key[key] for key in self.keys]
+
+    def joined(self) -> bytes:
+        return b"[" + b",".join(self.texts) + b"]"
+
+    def some(self, keys: list[K]) -> bytes:
+        return b"[" + b",".join(self.by_key[key] for key in keys) + b"]"

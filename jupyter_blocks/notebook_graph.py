@@ -27,16 +27,17 @@ _kept: weakref.WeakKeyDictionary[BlockStore, dict[TreeRules, KeptGraph]] = (
 
 def notebook_graph(
     store: BlockStore, rules: TreeRules, path: str | None = None, depth: int = 1
-) -> dict[str, Any] | None:
-    """``{"nodes": [{"id": path, "title", "blocks", "backlinks"}], "edges": [{"source",
-    "target", "weight", "kinds"}]}``, sorted. An edge counts the references, embeds and
-    ``[[links]]`` written in ``source``'s cells to ``target`` (``weight``; links within
-    one notebook are left out) and says which kinds they are; a notebook's
-    ``backlinks`` is the weight of every edge into it. With ``path``: only the
-    notebooks within ``depth`` links of it (either way), or None when the index does
-    not hold it. Notebook links resolve as ``BlockStore.resolve_notebook_link`` does.
-    The whole graph is kept, and brought up to date with the store's change log at
-    every call (``kept_graph.py``): one thread does it while the others wait."""
+) -> bytes | None:
+    """As JSON text: ``{"nodes": [{"id": path, "title", "blocks", "backlinks"}],
+    "edges": [{"source", "target", "weight", "kinds"}]}``, sorted. An edge counts the
+    references, embeds and ``[[links]]`` written in ``source``'s cells to ``target``
+    (``weight``; links within one notebook are left out) and says which kinds they
+    are; a notebook's ``backlinks`` is the weight of every edge into it. With
+    ``path``: only the notebooks within ``depth`` links of it (either way), or None
+    when the index does not hold it. Notebook links resolve as
+    ``BlockStore.resolve_notebook_link`` does. The whole graph is kept, and brought up
+    to date with the store's change log at every call (``kept_graph.py``): one thread
+    does it while the others wait."""
     centre = None if path is None else store.real_path(path)
     with _lock:
         kept = _kept.setdefault(store, {}).get(rules)

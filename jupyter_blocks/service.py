@@ -372,8 +372,9 @@ class BlocksService:
             return await self._read(unlinked_of_notebook, self.store, self.rules, near, budget)
         return await self._read(unlinked_of_block, self.store, self.rules, target or "", budget)
 
-    async def graph(self, path: str | None, depth: int) -> dict[str, Any] | None:
-        """The graph of notebooks, whole or within ``depth`` links of ``path``."""
+    async def graph(self, path: str | None, depth: int) -> bytes | None:
+        """The graph of notebooks, whole or within ``depth`` links of ``path``, as JSON
+        text (``notebook_graph``)."""
         near = normalize_path(path) if path is not None else None
         return await self._read(notebook_graph, self.store, self.rules, near, depth)
 

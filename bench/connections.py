@@ -48,13 +48,17 @@ def add_common_title(root: Path) -> str:
 
 def server_rows(root: Path, home: Path, rounds: int, common: str) -> list[Row]:
     rows: list[Row] = []
-    paths = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.ipynb"))
+    notebooks = (p.relative_to(root) for p in root.rglob("*.ipynb"))
+    paths = sorted(p.as_posix() for p in notebooks if not any(n[0] == "." for n in p.parts))
     rng = random.Random(5)
     with jupyter_server(root, home) as server:
 
         def get(endpoint: str, **params: str) -> tuple[float, dict]:
             return server.request("GET", f"/api/blocks/{endpoint}?{urlencode(params)}")
 
+        # The server assembles the kept graph once its scan is over: the first request
+        # waits for it, so that it does not run under the measures below.
+        first, graph = get("graph")
         floor = spread([get("version")[0] for _ in range(rounds)], 99)
         latencies, found, complete = [], 0, 0
         for _ in range(rounds):
@@ -87,12 +91,11 @@ def server_rows(root: Path, home: Path, rounds: int, common: str) -> list[Row]:
                 "p99 <= 50 ms",
             )
         )
-        first, graph = get("graph")
         again = [get("graph")[0] for _ in range(rounds)]
         rows.append(
             (
                 f"whole graph ({len(graph['nodes']):,} nodes, {len(graph['edges']):,} edges)",
-                f"first after start {first * 1000:.0f} ms, then {spread(again, 99)}",
+                f"first after the scan {first * 1000:.0f} ms, then {spread(again, 99)}",
                 "",
                 "",
                 "",
@@ -156,8 +159,9 @@ def graph_after_save(server: Server, path: str, n: int, target: str) -> float:
 
 # From the command to a drawn, interactive whole graph: the panel opened and switched
 # to all notebooks; "drawn" is sigma's first frame with every node (``data-rendered``,
-# set after sigma's render); "interactive" is a hover answered after it: a mouse move
-# over the biggest node (where sigma shows it now) until its tooltip is shown.
+# set once sigma has rendered them, then the next animation frame); "interactive" is
+# a hover answered after it: a mouse move over the biggest node (where sigma shows it
+# now) until its tooltip is shown.
 DRAW = """async (expected) => {
   const start = performance.now();
   await window.jupyterapp.commands.execute('jupyter-blocks:show-graph');
@@ -174,6 +178,7 @@ DRAW = """async (expected) => {
     poll();
   });
   await until(() => Number(canvas.dataset.rendered) === expected, 'first frame');
+  await new Promise(resolve => requestAnimationFrame(resolve)); // that frame is shown
   const drawn = performance.now() - start;
   const view = [...window.jupyterapp.shell.widgets('main')]
     .find(w => w.id === 'jupyter-blocks-graph').content;

@@ -48,8 +48,15 @@ export class GraphModel {
   }
 
   set scope(value: GraphScope) {
+    const before = this._request();
     this._scope = value;
-    void this.refresh();
+    if (this._graph === null || this._request() !== before) {
+      void this.refresh();
+    } else {
+      // The same notebooks either way (no active notebook: a local graph is the
+      // whole one): nothing to fetch or draw again.
+      this._stateChanged.emit();
+    }
   }
 
   /**
@@ -114,6 +121,17 @@ export class GraphModel {
     Signal.clearData(this);
   }
 
+  /**
+   * What `refresh` asks the server for, as one string.
+   */
+  private _request(): string {
+    const path = this._tracker.currentWidget?.context.path ?? this._path;
+    if (this._scope === 'whole' || path === null) {
+      return 'whole';
+    }
+    return `${this._scope === 'local2' ? 2 : 1}:${path}`;
+  }
+
   private _onActive(): void {
     if (this._scope !== 'whole') {
       void this.refresh();
@@ -174,7 +192,11 @@ export class GraphView extends Widget {
     this._search.className = 'jp-Blocks-graphSearch';
     this._search.type = 'search';
     this._search.placeholder = 'Highlight notebooks…';
-    this._search.addEventListener('input', () => this._highlight());
+    this._search.addEventListener('input', () => {
+      this._match();
+      this._renderer?.refresh();
+      this._focus();
+    });
     this._info.className = 'jp-Blocks-graphInfo';
     bar.append(this._scopeSelect, this._search, this._info);
     this._canvas.className = 'jp-Blocks-graphCanvas';
@@ -231,7 +253,15 @@ export class GraphView extends Widget {
       this._info.textContent = 'Loading…';
       return;
     }
-    this._draw(data);
+    if (data !== this._drawn) {
+      // Only a new answer is drawn again (showing the panel, or a scope that asks
+      // for the same notebooks, keeps what is drawn and where the layout put it).
+      this._drawn = data;
+      this._draw(data);
+    } else if (this._model.path !== this._shownPath) {
+      this._renderer?.refresh(); // the active notebook's colour moves
+    }
+    this._shownPath = this._model.path;
     const where =
       this._model.scope === 'whole' || this._model.path === null
         ? 'all notebooks'
@@ -245,6 +275,8 @@ export class GraphView extends Widget {
     const old = this._graph;
     const graph = new Graph({ type: 'directed' });
     const most = data.nodes.reduce((m, n) => Math.max(m, n.backlinks), 1);
+    // Arrows cost a second WebGL program per edge: a large graph draws lines.
+    const edgeType = data.nodes.length > WORKER_LAYOUT_NODES ? 'line' : 'arrow';
     for (const node of data.nodes) {
       const folders = node.id.split('/');
       graph.addNode(node.id, {
@@ -259,6 +291,7 @@ export class GraphView extends Widget {
       graph.addEdge(edge.source, edge.target, {
         size: Math.min(6, 0.5 + Math.log2(1 + edge.weight)),
         color: EDGE_COLOR,
+        type: edgeType,
         weight: edge.weight
       });
     }
@@ -285,12 +318,15 @@ export class GraphView extends Widget {
     } else if (known < graph.order) {
       forceAtlas2.assign(graph, { iterations: 150, settings });
     }
+    this._match();
+    // Both render at once, every node (no need to refresh again).
     if (this._renderer === null) {
       this._renderer = this._createRenderer(graph);
     } else {
       this._renderer.setGraph(graph);
     }
-    this._highlight();
+    this._canvas.dataset.rendered = String(graph.order);
+    this._focus();
   }
 
   private _createRenderer(graph: Graph): Sigma {
@@ -366,10 +402,10 @@ export class GraphView extends Widget {
   }
 
   /**
-   * Highlight the notebooks whose path or title holds the search text, and centre
-   * the view on the first of them.
+   * Find the notebooks whose path or title holds the search text (the reducers
+   * highlight them at the next render).
    */
-  private _highlight(): void {
+  private _match(): void {
     const query = this._search.value.trim().toLowerCase();
     this._matches = null;
     delete this._canvas.dataset.focused;
@@ -381,29 +417,31 @@ export class GraphView extends Widget {
         })
       );
     }
+  }
+
+  /**
+   * Centre the view on the first notebook found.
+   */
+  private _focus(): void {
     const renderer = this._renderer;
-    if (renderer === null) {
+    const first = this._matches ? [...this._matches].sort()[0] : undefined;
+    if (renderer === null || first === undefined) {
       return;
     }
-    renderer.refresh();
-    const first = this._matches ? [...this._matches].sort()[0] : undefined;
-    if (first !== undefined) {
-      const display = renderer.getNodeDisplayData(first);
-      if (display) {
-        void renderer
-          .getCamera()
-          .animate(
-            { x: display.x, y: display.y, ratio: 0.5 },
-            { duration: 300 }
-          )
-          .then(() => {
-            this._canvas.dataset.focused = first;
-          });
-      }
+    const display = renderer.getNodeDisplayData(first);
+    if (display) {
+      void renderer
+        .getCamera()
+        .animate({ x: display.x, y: display.y, ratio: 0.5 }, { duration: 300 })
+        .then(() => {
+          this._canvas.dataset.focused = first;
+        });
     }
   }
 
   private _graph = new Graph({ type: 'directed' });
+  private _drawn: IGraph | null = null;
+  private _shownPath: string | null = null;
   private _renderer: Sigma | null = null;
   private _fa2: FA2Layout | null = null;
   private _matches: Set<string> | null = null;

@@ -216,6 +216,7 @@ export class GraphView extends Widget {
 
   dispose(): void {
     this._fa2?.kill();
+    this._fa2 = null;
     this._renderer?.kill();
     super.dispose();
   }
@@ -276,7 +277,10 @@ export class GraphView extends Widget {
     const graph = new Graph({ type: 'directed' });
     const most = data.nodes.reduce((m, n) => Math.max(m, n.backlinks), 1);
     // Arrows cost a second WebGL program per edge: a large graph draws lines.
-    const edgeType = data.nodes.length > WORKER_LAYOUT_NODES ? 'line' : 'arrow';
+    // and thinner ones: software WebGL fills every pixel of every edge.
+    const large = data.nodes.length > WORKER_LAYOUT_NODES;
+    const edgeType = large ? 'line' : 'arrow';
+    const edgeScale = large ? 0.5 : 1;
     for (const node of data.nodes) {
       const folders = node.id.split('/');
       graph.addNode(node.id, {
@@ -289,7 +293,7 @@ export class GraphView extends Widget {
     }
     for (const edge of data.edges) {
       graph.addEdge(edge.source, edge.target, {
-        size: Math.min(6, 0.5 + Math.log2(1 + edge.weight)),
+        size: Math.min(6, 0.5 + Math.log2(1 + edge.weight)) * edgeScale,
         color: EDGE_COLOR,
         type: edgeType,
         weight: edge.weight
@@ -312,9 +316,20 @@ export class GraphView extends Widget {
     const settings = forceAtlas2.inferSettings(graph);
     if (graph.order > WORKER_LAYOUT_NODES) {
       const layout = new FA2Layout(graph, { settings });
-      layout.start();
       this._fa2 = layout;
-      setTimeout(() => layout.stop(), known === graph.order ? 500 : LAYOUT_MS);
+      // The layout starts once the first frame is shown: every step it takes moves
+      // every node, and sigma draws the whole graph again for it.
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          if (this._fa2 === layout) {
+            layout.start();
+            setTimeout(
+              () => layout.stop(),
+              known === graph.order ? 500 : LAYOUT_MS
+            );
+          }
+        })
+      );
     } else if (known < graph.order) {
       forceAtlas2.assign(graph, { iterations: 150, settings });
     }

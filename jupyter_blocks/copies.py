@@ -22,8 +22,10 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 MTIME_SLACK_NS = 2 * 10**9
 GIT_TIMEOUT = 5.0  # seconds for one git query
@@ -55,6 +57,42 @@ class Verdict:
     original: str
     reason: str
     conclusive: bool
+
+
+class CopyRecords(Protocol):
+    """What a store keeps of copies, in its own SQL (``store/sqlite_copies.py``,
+    ``store/postgres_copies.py``)."""
+
+    def judged(self, a: str, b: str) -> bool:
+        """Whether a verdict on the pair stands already (it is the index's memory)."""
+
+    def holders(self, a: str, b: str) -> dict[str, Holder]:
+        """The two notebooks' histories by path (fewer when one is gone)."""
+
+    def record(self, copy: str, verdict: Verdict) -> None:
+        """Keep the verdict, for status and ``jupyter blocks check``."""
+
+    def resolve_to(self, original: str, copy: str) -> list[str]:
+        """Make the shared ids resolve to the original (first-seen order); the ids
+        whose block may resolve elsewhere now."""
+
+
+def judge_pairs(pairs: Iterable[tuple[str, str]], records: CopyRecords, root: str) -> list[str]:
+    """Judge each pair of notebooks sharing ids once (a verdict stands), keep the
+    verdict and resolve the shared ids to the original. Returns the ids whose block may
+    resolve elsewhere now."""
+    changed: list[str] = []
+    for a, b in sorted({(a, b) if a < b else (b, a) for a, b in pairs}):
+        if records.judged(a, b):
+            continue
+        holders = records.holders(a, b)
+        if len(holders) < 2:
+            continue
+        verdict = judge(holders[a], holders[b], root)
+        copy = b if verdict.original == a else a
+        records.record(copy, verdict)
+        changed.extend(records.resolve_to(verdict.original, copy))
+    return changed
 
 
 def copy_stems(path: str) -> set[str]:

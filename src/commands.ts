@@ -20,17 +20,17 @@ export namespace CommandIDs {
 }
 
 /**
- * The URL that opens a notebook at a cell.
+ * The URL that opens a notebook at a cell, in the application it was copied from:
+ * JupyterLab's `<appUrl>/tree/<path>`, or Jupyter Notebook 7's notebook page
+ * `/notebooks/<path>` (Notebook 7 names its page in the page config, `notebookPage`).
  */
 export function cellUrl(path: string, id: string): string {
-  const app = PageConfig.getOption('appUrl') || '/lab';
+  const parts = PageConfig.getOption('notebookPage')
+    ? ['notebooks']
+    : [PageConfig.getOption('appUrl') || '/lab', 'tree'];
   return (
-    URLExt.join(
-      PageConfig.getBaseUrl(),
-      app,
-      'tree',
-      URLExt.encodeParts(path)
-    ) + `#cell-id=${id}`
+    URLExt.join(PageConfig.getBaseUrl(), ...parts, URLExt.encodeParts(path)) +
+    `#cell-id=${id}`
   );
 }
 

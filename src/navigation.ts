@@ -4,6 +4,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { labelOf } from './labels';
 import { IBlocksModel } from './tokens';
+import { attachAhead, holdInView } from './windowing';
 
 /**
  * How long a cell reached through a reference stays highlighted.
@@ -87,10 +88,12 @@ export class Navigator {
     if (index < 0) {
       return false;
     }
+    const cell = notebook.widgets[index];
+    attachAhead(notebook, index);
     notebook.activeCellIndex = index;
     notebook.mode = 'command';
     await notebook.scrollToItem(index, 'center');
-    const cell = notebook.widgets[index];
+    holdInView(notebook, index);
     cell.addClass('jp-Blocks-highlight');
     setTimeout(() => cell.removeClass('jp-Blocks-highlight'), HIGHLIGHT_MS);
     return true;

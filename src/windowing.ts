@@ -78,16 +78,19 @@ export function holdInView(notebook: Notebook, index: number): void {
       last = top();
     }
   });
+  // On the notebook's node, which holds the focus in command mode (Page Down, arrows)
+  // as well as the scrolled area and its scrollbar.
+  const node = notebook.node;
   const timer = window.setTimeout(() => stop(), HOLD_MS);
   const stop = () => {
     observer.disconnect();
     window.clearTimeout(timer);
     for (const type of USER_INPUT) {
-      outer.removeEventListener(type, stop, true);
+      node.removeEventListener(type, stop, true);
     }
   };
   for (const type of USER_INPUT) {
-    outer.addEventListener(type, stop, true);
+    node.addEventListener(type, stop, true);
   }
   observer.observe(notebook.viewportNode);
 }

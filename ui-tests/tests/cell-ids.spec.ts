@@ -152,6 +152,11 @@ test.describe("a cell far down a long notebook, in JupyterLab's default windowin
     // and it is still in view while the notebook attaches the cells above it
     await page.waitForTimeout(3000);
     await expect(target).toBeInViewport();
+    // until the user scrolls away: the view is theirs again
+    await target.hover();
+    await page.mouse.wheel(0, -4000);
+    await page.waitForTimeout(1500);
+    await expect(target).not.toBeInViewport();
 
     // A code cell, by label
     const cell950 = await blocks.cell(label(950));

@@ -46,10 +46,10 @@ export function attachAhead(notebook: Notebook, index: number): void {
 
 /**
  * Keep the cell at `index` where it is on screen while the cells above it, not
- * attached yet (see `attachAhead`), come in: scroll anchoring does not hold it (measured: without this, cell 900 of
- * 1,000 was thousands of pixels below the view 3 s later). Ends when the user
- * scrolls, clicks or types in the notebook, another cell becomes active, the cell is
- * disposed, or after `HOLD_MS`.
+ * attached yet (see `attachAhead`), come in: scroll anchoring does not hold it
+ * (measured: without this, cell 900 of 1,000 was thousands of pixels below the view
+ * 3 s later). Ends when the user scrolls, clicks or types in the notebook, another
+ * cell becomes active, the cell is disposed, or after `HOLD_MS`.
  */
 export function holdInView(notebook: Notebook, index: number): void {
   const cell = notebook.widgets[index];

@@ -158,8 +158,9 @@ def graph_after_save(server: Server, path: str, n: int, target: str) -> float:
 
 
 # From the command to a drawn, interactive whole graph: the panel opened and switched
-# to all notebooks; "drawn" is sigma's first frame with every node (``data-rendered``,
-# set once sigma has rendered them, then the next animation frame); "interactive" is
+# to all notebooks; "drawn" is sigma's first frame with every node and every edge
+# of the answer (``data-rendered`` and ``data-rendered-edges``, set once sigma has
+# rendered them, then the next animation frame); "interactive" is
 # a hover answered after it: a mouse move over the biggest node (where sigma shows it
 # now) until its tooltip is shown.
 DRAW = """async (expected) => {
@@ -177,7 +178,12 @@ DRAW = """async (expected) => {
     };
     poll();
   });
-  await until(() => Number(canvas.dataset.rendered) === expected, 'first frame');
+  await until(
+    () => Number(canvas.dataset.rendered) === expected &&
+      canvas.dataset.edges !== undefined &&
+      canvas.dataset.renderedEdges === canvas.dataset.edges,
+    'first frame'
+  );
   await new Promise(resolve => requestAnimationFrame(resolve)); // that frame is shown
   const drawn = performance.now() - start;
   const view = [...window.jupyterapp.shell.widgets('main')]
@@ -216,7 +222,7 @@ def browser_rows(root: Path, home: Path, expected: int) -> list[Row]:
     return [
         (
             f"whole graph drawn in headless Chromium ({nodes:,} nodes, {edges:,} edges)",
-            f"first frame with every node {drawn / 1000:.2f} s, a hover answered "
+            f"first frame with every node and edge {drawn / 1000:.2f} s, a hover answered "
             f"{interactive / 1000:.2f} s, from the command",
             "",
             "",

@@ -7,6 +7,7 @@ import { circlepack } from 'graphology-layout';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import Sigma from 'sigma';
+import { EdgeLineProgram, NodePointProgram } from 'sigma/rendering';
 
 import { IBlocksModel, IGraph, IGraphNode } from './tokens';
 
@@ -28,7 +29,19 @@ const NODE_COLOR = '#1976d2';
 const ACTIVE_COLOR = '#e65100';
 const MATCH_COLOR = '#f9a825';
 const DIM_COLOR = '#d6d6d6';
-const EDGE_COLOR = '#b0b0b0';
+/**
+ * An edge's grey by its weight: one reference is light, 16 or more dark (nine
+ * shades, made once).
+ */
+const EDGE_COLORS = Array.from({ length: 9 }, (_, step) => {
+  const hex = Math.round(0xc4 - 0x0e * step).toString(16);
+  return `#${hex}${hex}${hex}`;
+});
+function edgeColor(weight: number): string {
+  return EDGE_COLORS[
+    Math.min(8, Math.round(2 * Math.log2(Math.max(1, weight))))
+  ];
+}
 
 /**
  * The graph the panel shows, fetched through the blocks model: follows the active
@@ -48,13 +61,12 @@ export class GraphModel {
   }
 
   set scope(value: GraphScope) {
-    const before = this._request();
     this._scope = value;
-    if (this._graph === null || this._request() !== before) {
+    if (this._request() !== this._asked) {
       void this.refresh();
     } else {
-      // The same notebooks either way (no active notebook: a local graph is the
-      // whole one): nothing to fetch or draw again.
+      // The same notebooks as the graph held or being fetched (no active notebook:
+      // a local graph is the whole one): nothing to fetch or draw again.
       this._stateChanged.emit();
     }
   }
@@ -94,6 +106,7 @@ export class GraphModel {
     this._stale = false;
     const ticket = ++this._ticket;
     const local = this._scope !== 'whole' && this._path !== null;
+    this._asked = this._request();
     try {
       const graph = await this._blocks.graph(
         local ? this._path! : undefined,
@@ -109,6 +122,7 @@ export class GraphModel {
         return;
       }
       this._graph = null;
+      this._asked = null; // asking again for the same notebooks retries
       this._error = (error as Error).message;
     }
     this._stateChanged.emit();
@@ -158,6 +172,7 @@ export class GraphModel {
   private _visible = false;
   private _stale = true;
   private _ticket = 0;
+  private _asked: string | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _stateChanged = new Signal<GraphModel, void>(this);
 }
@@ -223,6 +238,9 @@ export class GraphView extends Widget {
 
   protected onAfterAttach(): void {
     this._model.visible = this.isVisible;
+    // The renderer (WebGL contexts, compiled shaders) is made while the graph is
+    // being fetched (asked for just above), not after it arrives.
+    this._renderer ??= this._createRenderer(this._graph);
   }
 
   protected onAfterShow(): void {
@@ -239,8 +257,8 @@ export class GraphView extends Widget {
   }
 
   protected onResize(msg: Widget.ResizeMessage): void {
-    this._renderer?.resize();
-    this._renderer?.refresh();
+    // Once per frame, however many resizes come (each processes the whole graph).
+    this._renderer?.scheduleRefresh();
   }
 
   protected onUpdateRequest(msg: Message): void {
@@ -276,29 +294,33 @@ export class GraphView extends Widget {
     const old = this._graph;
     const graph = new Graph({ type: 'directed' });
     const most = data.nodes.reduce((m, n) => Math.max(m, n.backlinks), 1);
-    // Arrows cost a second WebGL program per edge: a large graph draws lines.
-    // and thinner ones: software WebGL fills every pixel of every edge.
+    // A large graph draws its nodes as GL points and its edges as GL lines (the
+    // weight as a darker grey): sigma's circles, arrows and thick edges are instanced
+    // quads, and software WebGL (SwiftShader, a browser without a GPU) spent seconds
+    // on 10,000 of them (BENCHMARKS.md, issue 20).
     const large = data.nodes.length > WORKER_LAYOUT_NODES;
-    const edgeType = large ? 'line' : 'arrow';
-    const edgeScale = large ? 0.5 : 1;
+    const nodeType = large ? 'point' : 'circle';
+    const edgeType = large ? 'hairline' : 'arrow';
     for (const node of data.nodes) {
       const folders = node.id.split('/');
       graph.addNode(node.id, {
         label: node.title || folders[folders.length - 1],
         size: 3 + 9 * Math.sqrt(node.backlinks / most),
         color: NODE_COLOR,
+        type: nodeType,
         folder: folders.length > 1 ? folders[0] : '',
         node
       });
     }
-    for (const edge of data.edges) {
-      graph.addEdge(edge.source, edge.target, {
-        size: Math.min(6, 0.5 + Math.log2(1 + edge.weight)) * edgeScale,
-        color: EDGE_COLOR,
+    // Edges keyed by their index: graphology's own keys cost a generator call each.
+    data.edges.forEach((edge, index) => {
+      graph.addDirectedEdgeWithKey(index, edge.source, edge.target, {
+        size: Math.min(6, 0.5 + Math.log2(1 + edge.weight)),
+        color: edgeColor(edge.weight),
         type: edgeType,
         weight: edge.weight
       });
-    }
+    });
     // New notebooks start packed by top folder (linear time, and a first frame that
     // already groups them), known ones where they were; ForceAtlas2 goes on from there.
     circlepack.assign(graph, { hierarchyAttributes: ['folder'] });
@@ -317,30 +339,38 @@ export class GraphView extends Widget {
     if (graph.order > WORKER_LAYOUT_NODES) {
       const layout = new FA2Layout(graph, { settings });
       this._fa2 = layout;
-      // The layout starts once the first frame is shown: every step it takes moves
-      // every node, and sigma draws the whole graph again for it.
+      // The layout starts once the first frame is shown (the frame after it has
+      // begun): every step it takes moves every node, and sigma processes and draws
+      // the whole graph again for it.
+      // `data-layout` says when nodes stop moving (tests wait on it).
+      this._canvas.dataset.layout = 'running';
       requestAnimationFrame(() =>
-        setTimeout(() => {
-          if (this._fa2 === layout) {
-            layout.start();
-            setTimeout(
-              () => layout.stop(),
-              known === graph.order ? 500 : LAYOUT_MS
-            );
+        requestAnimationFrame(() => {
+          if (this._fa2 !== layout) {
+            return;
           }
+          layout.start();
+          setTimeout(
+            () => {
+              if (this._fa2 === layout) {
+                layout.stop();
+                this._canvas.dataset.layout = 'done';
+              }
+            },
+            known === graph.order ? 500 : LAYOUT_MS
+          );
         })
       );
-    } else if (known < graph.order) {
-      forceAtlas2.assign(graph, { iterations: 150, settings });
+    } else {
+      if (known < graph.order) {
+        forceAtlas2.assign(graph, { iterations: 150, settings });
+      }
+      this._canvas.dataset.layout = 'done';
     }
     this._match();
-    // Both render at once, every node (no need to refresh again).
-    if (this._renderer === null) {
-      this._renderer = this._createRenderer(graph);
-    } else {
-      this._renderer.setGraph(graph);
-    }
-    this._canvas.dataset.rendered = String(graph.order);
+    // Renders at once, every node (no need to refresh again).
+    this._renderer ??= this._createRenderer(graph);
+    this._renderer.setGraph(graph);
     this._focus();
   }
 
@@ -348,6 +378,8 @@ export class GraphView extends Widget {
     const renderer = new Sigma(graph, this._canvas, {
       allowInvalidContainer: true,
       defaultEdgeType: 'arrow',
+      nodeProgramClasses: { point: NodePointProgram },
+      edgeProgramClasses: { hairline: EdgeLineProgram },
       labelRenderedSizeThreshold: 8,
       zIndex: true,
       nodeReducer: (key, attributes) => {
@@ -379,11 +411,17 @@ export class GraphView extends Widget {
         return lit ? attributes : { ...attributes, color: DIM_COLOR };
       }
     });
-    // How many notebooks the last frame drew (tests and benchmarks wait on it).
+    // How many notebooks and links the last frame drew (tests and benchmarks wait
+    // on them; written only when they change, as each write is a DOM mutation).
     renderer.on('afterRender', () => {
-      const order = String(this._graph.order);
-      if (this._canvas.dataset.rendered !== order) {
-        this._canvas.dataset.rendered = order;
+      const shown = this._canvas.dataset;
+      const [nodes, edges] = [
+        String(this._graph.order),
+        String(this._graph.size)
+      ];
+      if (shown.rendered !== nodes || shown.renderedEdges !== edges) {
+        shown.rendered = nodes;
+        shown.renderedEdges = edges;
       }
     });
     renderer.on('clickNode', ({ node }) => this._open(node));

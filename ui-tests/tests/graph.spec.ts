@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { openRendered } from './helpers';
+import { markdown, notebook, openRendered, unique, upload } from './helpers';
 
 const DEMO = [
   'report.ipynb',
@@ -55,6 +55,97 @@ test.describe('Blocks Graph', () => {
     await page.mouse.click(centre.x, centre.y);
     await expect(
       page.getByRole('main').getByRole('tab', { name: 'seasonality.ipynb' })
+    ).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('draws a large graph with every link, hovers and opens a node', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180000);
+    // Given 520 notebooks in a chain of [[links]]: past 500 notebooks the panel
+    // draws its nodes as GL points and its links as GL lines, and lays them out in a
+    // worker
+    const count = 520;
+    const name = (n: number) =>
+      `${tmpPath}/shelf/note-${String(n).padStart(3, '0')}.ipynb`;
+    const next = (n: number) => `[[${name((n + 1) % count)}]]`;
+    const folder = await page.request.put(`/api/contents/${tmpPath}/shelf`, {
+      data: { type: 'directory' }
+    });
+    expect(folder.ok()).toBe(true);
+    for (let start = 0; start < count; start += 40) {
+      await Promise.all(
+        Array.from(
+          { length: Math.min(40, count - start) },
+          (_, k) => start + k
+        ).map(n =>
+          upload(
+            page,
+            name(n),
+            notebook([
+              markdown(
+                `shelf-${unique()}`,
+                `# Shelf note ${n}\n\nNext: ${next(n)}`
+              )
+            ])
+          )
+        )
+      );
+    }
+    await expect
+      .poll(
+        async () => {
+          const response = await page.request.get('/api/blocks/graph');
+          const graph = await response.json();
+          return graph.edges.filter((e: { source: string }) =>
+            e.source.startsWith(`${tmpPath}/shelf/`)
+          ).length;
+        },
+        { timeout: 90000 }
+      )
+      .toBe(count);
+
+    // When the whole graph is shown
+    await expect(page.locator('body')).toHaveAttribute(
+      'data-jp-blocks-server',
+      'ok'
+    );
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('jupyter-blocks:show-graph')
+    );
+    const graph = page.locator('.jp-Blocks-graph');
+    const canvas = graph.locator('.jp-Blocks-graphCanvas');
+    await graph.locator('.jp-Blocks-graphScope').selectOption('whole');
+
+    // Then a frame draws every notebook and every link of the answer
+    await expect(canvas).toHaveAttribute('data-layout', 'done', {
+      timeout: 30000
+    });
+    const nodes = Number(await canvas.getAttribute('data-nodes'));
+    expect(nodes).toBeGreaterThanOrEqual(count);
+    await expect(canvas).toHaveAttribute('data-rendered', String(nodes));
+    await expect(canvas).toHaveAttribute(
+      'data-rendered-edges',
+      (await canvas.getAttribute('data-edges'))!
+    );
+
+    // and a notebook searched is centred, tells its title when hovered, and opens
+    // on click
+    const target = name(7);
+    await graph.locator('.jp-Blocks-graphSearch').fill(target);
+    await expect(canvas).toHaveAttribute('data-focused', target);
+    const box = (await canvas.boundingBox())!;
+    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    await page.mouse.move(centre.x - 40, centre.y - 40);
+    await page.mouse.move(centre.x, centre.y);
+    const tooltip = canvas.locator('.jp-Blocks-graphTooltip');
+    await expect(tooltip).toBeVisible();
+    await expect(tooltip).toContainText('Shelf note 7');
+    await expect(tooltip).toContainText('1 notebooks linked');
+    await page.mouse.click(centre.x, centre.y);
+    await expect(
+      page.getByRole('main').getByRole('tab', { name: 'note-007.ipynb' })
     ).toHaveAttribute('aria-selected', 'true');
   });
 });

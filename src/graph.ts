@@ -1,5 +1,3 @@
-import { INotebookTracker } from '@jupyterlab/notebook';
-import { ISignal, Signal } from '@lumino/signaling';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import Graph from 'graphology';
@@ -9,13 +7,8 @@ import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import Sigma from 'sigma';
 import { EdgeLineProgram, NodePointProgram } from 'sigma/rendering';
 
-import { IBlocksModel, IGraph, IGraphNode } from './tokens';
-
-/**
- * What the graph shows: the notebooks within one or two links of the active one, or
- * every notebook.
- */
-export type GraphScope = 'local1' | 'local2' | 'whole';
+import { GraphModel, GraphScope } from './graphmodel';
+import { IGraph, IGraphNode } from './tokens';
 
 /**
  * Past this many notebooks the layout runs in a web worker (the panel stays
@@ -23,12 +16,12 @@ export type GraphScope = 'local1' | 'local2' | 'whole';
  */
 const WORKER_LAYOUT_NODES = 500;
 const LAYOUT_MS = 4000;
-const REFRESH_DELAY_MS = 500;
 
 const NODE_COLOR = '#1976d2';
 const ACTIVE_COLOR = '#e65100';
 const MATCH_COLOR = '#f9a825';
 const DIM_COLOR = '#d6d6d6';
+
 /**
  * An edge's grey by its weight: one reference is light, 16 or more dark (nine
  * shades, made once).
@@ -41,140 +34,6 @@ function edgeColor(weight: number): string {
   return EDGE_COLORS[
     Math.min(8, Math.round(2 * Math.log2(Math.max(1, weight))))
   ];
-}
-
-/**
- * The graph the panel shows, fetched through the blocks model: follows the active
- * notebook (for a local graph) and the index's changes while it is visible.
- */
-export class GraphModel {
-  constructor(
-    private readonly _blocks: IBlocksModel,
-    private readonly _tracker: INotebookTracker
-  ) {
-    _tracker.currentChanged.connect(() => this._onActive(), this);
-    _blocks.changed.connect(() => this._schedule(), this);
-  }
-
-  get scope(): GraphScope {
-    return this._scope;
-  }
-
-  set scope(value: GraphScope) {
-    this._scope = value;
-    if (this._request() !== this._asked) {
-      void this.refresh();
-    } else {
-      // The same notebooks as the graph held or being fetched (no active notebook:
-      // a local graph is the whole one): nothing to fetch or draw again.
-      this._stateChanged.emit();
-    }
-  }
-
-  /**
-   * The notebook at the centre of a local graph (the active one), or null.
-   */
-  get path(): string | null {
-    return this._path;
-  }
-
-  get graph(): IGraph | null {
-    return this._graph;
-  }
-
-  get error(): string {
-    return this._error;
-  }
-
-  get stateChanged(): ISignal<GraphModel, void> {
-    return this._stateChanged;
-  }
-
-  set visible(value: boolean) {
-    this._visible = value;
-    if (value && this._stale) {
-      void this.refresh();
-    }
-  }
-
-  async refresh(): Promise<void> {
-    this._path = this._tracker.currentWidget?.context.path ?? this._path;
-    if (!this._visible) {
-      this._stale = true;
-      return;
-    }
-    this._stale = false;
-    const ticket = ++this._ticket;
-    const local = this._scope !== 'whole' && this._path !== null;
-    this._asked = this._request();
-    try {
-      const graph = await this._blocks.graph(
-        local ? this._path! : undefined,
-        this._scope === 'local2' ? 2 : 1
-      );
-      if (ticket !== this._ticket) {
-        return;
-      }
-      this._graph = graph;
-      this._error = '';
-    } catch (error) {
-      if (ticket !== this._ticket) {
-        return;
-      }
-      this._graph = null;
-      this._asked = null; // asking again for the same notebooks retries
-      this._error = (error as Error).message;
-    }
-    this._stateChanged.emit();
-  }
-
-  dispose(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-    }
-    Signal.clearData(this);
-  }
-
-  /**
-   * What `refresh` asks the server for, as one string.
-   */
-  private _request(): string {
-    const path = this._tracker.currentWidget?.context.path ?? this._path;
-    if (this._scope === 'whole' || path === null) {
-      return 'whole';
-    }
-    return `${this._scope === 'local2' ? 2 : 1}:${path}`;
-  }
-
-  private _onActive(): void {
-    if (this._scope !== 'whole') {
-      void this.refresh();
-    } else {
-      this._path = this._tracker.currentWidget?.context.path ?? this._path;
-      this._stateChanged.emit();
-    }
-  }
-
-  private _schedule(): void {
-    if (this._timer !== null) {
-      return;
-    }
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      void this.refresh();
-    }, REFRESH_DELAY_MS);
-  }
-
-  private _scope: GraphScope = 'local1';
-  private _path: string | null = null;
-  private _graph: IGraph | null = null;
-  private _error = '';
-  private _visible = false;
-  private _stale = true;
-  private _ticket = 0;
-  private _asked: string | null = null;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _stateChanged = new Signal<GraphModel, void>(this);
 }
 
 /**

@@ -28,7 +28,7 @@ import orjson
 
 from .indexer import TreeRules
 from .store import BlockStore
-from .store.base import LoggedChange, NotebookNode, path_key
+from .store.records import LoggedChange, NotebookNode, path_key
 
 Pair = tuple[str, str]
 K = TypeVar("K", str, Pair)

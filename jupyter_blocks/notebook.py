@@ -17,7 +17,7 @@ from .labels import label_of
 from .refs import MAX_PARSE_COST, find_references, is_block_id, parse_cost
 from .searchtext import index_text
 from .store import BlockRow, FileState, LinkRow, NotebookRow
-from .store.base import path_key
+from .store.records import path_key
 from .titles import block_title, is_heading
 
 CELL_TYPES = ("markdown", "code", "raw")

@@ -17,7 +17,7 @@ from typing import Any
 from .indexer import TreeRules
 from .kept_graph import KeptGraph
 from .store import BlockStore
-from .store.base import NotebookEdge, NotebookNode, path_key
+from .store.records import NotebookEdge, NotebookNode, path_key
 
 _lock = threading.Lock()
 _kept: weakref.WeakKeyDictionary[BlockStore, dict[TreeRules, KeptGraph]] = (

@@ -30,7 +30,7 @@ from .refs import is_target
 from .rewrites import move_links, retarget
 from .service import BlocksService
 from .store import Backlink
-from .store.base import path_key
+from .store.records import path_key
 
 Edits = dict[str, dict[int, tuple[str, str]]]  # path -> index -> (before, after)
 

@@ -26,7 +26,7 @@ from .notebook import normalize_path
 from .notebook_graph import notebook_graph
 from .refs import find_references, is_target
 from .store import Backlink, Block, BlockStore, Counts, SearchResult, StoreError
-from .store.base import path_key
+from .store.records import path_key
 from .titles import block_title
 from .upkeep import Emit, Upkeep
 from .views import backlink_entries, block_json

@@ -4,11 +4,12 @@ the ``postgres`` extra)."""
 
 from typing import Any
 
-from .base import (
+from .base import BlockStore, open_or_set_aside
+from .errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreUnavailable
+from .records import (
     Backlink,
     Block,
     BlockRow,
-    BlockStore,
     Counts,
     Duplicate,
     FileState,
@@ -17,12 +18,6 @@ from .base import (
     NotebookRow,
     SearchHit,
     SearchResult,
-    StoreBusy,
-    StoreCorrupt,
-    StoreError,
-    StoreFull,
-    StoreUnavailable,
-    open_or_set_aside,
 )
 from .sqlite import SQLiteStore
 

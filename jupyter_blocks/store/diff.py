@@ -10,7 +10,7 @@ import json
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
-from .base import BlockRow, LoggedChange
+from .records import BlockRow, LoggedChange
 
 KEEP_CHANGES = 256  # entries of the change log kept for other servers to read
 MAX_LOGGED = 500  # paths or ids per logged change; past it, the change says truncated

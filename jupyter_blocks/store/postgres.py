@@ -24,10 +24,16 @@ from psycopg_pool import ConnectionPool
 from . import postgres_graph as graph
 from . import postgres_schema as schema
 from . import postgres_writes as writes
-from .base import (
+from .base import BlockStore
+from .diff import rename_moves
+from .errors import StoreBusy, StoreError, StoreUnavailable
+from .postgres_copies import judge_copies
+from .postgres_reads import Reads
+from .postgres_search import search
+from .postgres_share import HEARTBEAT, POLL_ANYWAY, Keeper, Listener, Sharing
+from .records import (
     Backlink,
     Block,
-    BlockStore,
     Counts,
     Duplicate,
     FileState,
@@ -38,16 +44,8 @@ from .base import (
     NotebookNode,
     NotebookRow,
     SearchResult,
-    StoreBusy,
-    StoreError,
-    StoreUnavailable,
     path_key,
 )
-from .diff import rename_moves
-from .postgres_copies import judge_copies
-from .postgres_reads import Reads
-from .postgres_search import search
-from .postgres_share import HEARTBEAT, POLL_ANYWAY, Keeper, Listener, Sharing
 
 T = TypeVar("T")
 READERS = 6  # reader connections at most (the service reads on 4 threads)

@@ -8,10 +8,10 @@ from typing import Any
 
 from psycopg import errors
 
-from .base import Block, LinkCount, NotebookEdge, NotebookNode
 from .postgres_reads import Reads
 from .postgres_schema import sql
 from .postgres_search import _within, tsquery
+from .records import Block, LinkCount, NotebookEdge, NotebookNode
 
 
 def blocks_mentioning(

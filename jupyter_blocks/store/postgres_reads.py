@@ -11,8 +11,8 @@ from typing import Any
 
 import psycopg
 
-from .base import Backlink, Block, Counts, Duplicate, FileState, LabelHolder, path_key
 from .postgres_schema import sql
+from .records import Backlink, Block, Counts, Duplicate, FileState, LabelHolder, path_key
 
 BLOCK_COLUMNS = "id, path, idx, cell_type, source, label"
 # The ids and labels of a notebook's blocks that resolve to them (not to an earlier

@@ -24,7 +24,7 @@ import psycopg_pool
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 
-from .base import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreUnavailable
+from .errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreUnavailable
 
 # Bump when the tables or what the indexer extracts change: the space's index is rebuilt.
 SCHEMA_VERSION = 2

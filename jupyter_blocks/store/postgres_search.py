@@ -24,8 +24,8 @@ import psycopg
 from psycopg import errors
 
 from .. import searchtext
-from .base import SearchHit, SearchResult
 from .postgres_schema import sql
+from .records import SearchHit, SearchResult
 from .sqlite_search import excerpt
 
 WORD_RE = re.compile(r"[^\W_]+")

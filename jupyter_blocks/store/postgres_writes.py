@@ -11,7 +11,6 @@ from typing import Any
 
 import psycopg
 
-from .base import BlockRow, LoggedChange, NotebookRow, path_key
 from .diff import (
     KEEP_CHANGES,
     StoredBlock,
@@ -23,6 +22,7 @@ from .diff import (
 )
 from .postgres_schema import sql
 from .postgres_search import name_vector, vector
+from .records import BlockRow, LoggedChange, NotebookRow, path_key
 
 BLOCK_COLUMNS = (
     "key, path, idx, id, label, cell_type, source, title, name, words, first_seen, terms,"

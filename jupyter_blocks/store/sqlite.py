@@ -20,11 +20,12 @@ from typing import TypeVar
 
 from . import sqlite_copies, sqlite_graph, sqlite_reads
 from . import sqlite_schema as schema
-from .base import (
+from .base import BlockStore
+from .errors import StoreCorrupt, StoreError, StoreFull, StoreUnavailable
+from .records import (
     Backlink,
     Block,
     BlockRow,
-    BlockStore,
     Counts,
     Duplicate,
     FileState,
@@ -35,10 +36,6 @@ from .base import (
     NotebookNode,
     NotebookRow,
     SearchResult,
-    StoreCorrupt,
-    StoreError,
-    StoreFull,
-    StoreUnavailable,
     path_key,
 )
 from .sqlite_copies import judge_copies

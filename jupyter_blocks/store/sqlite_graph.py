@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 from ..searchtext import query_text
-from .base import Block, LinkCount, NotebookEdge, NotebookNode
+from .records import Block, LinkCount, NotebookEdge, NotebookNode
 from .sqlite_schema import chunks, deadline
 from .sqlite_search import MAX_QUERY_TERMS, _words
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from . import sqlite_schema as schema
-from .base import StoreUnavailable
+from .errors import StoreUnavailable
 
 T = TypeVar("T")
 CLOSE_WAIT = 5.0  # seconds close_all() waits for a read in progress on a connection

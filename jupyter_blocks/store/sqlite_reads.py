@@ -13,7 +13,7 @@ import contextlib
 import json
 import sqlite3
 
-from .base import Backlink, Block, Duplicate, LabelHolder, path_key
+from .records import Backlink, Block, Duplicate, LabelHolder, path_key
 from .sqlite_schema import chunks, like_escape
 
 BLOCK_COLUMNS = "id, path, idx, cell_type, source, label"

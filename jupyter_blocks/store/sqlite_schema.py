@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from .base import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreUnavailable
+from .errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreUnavailable
 
 # Bump when the schema or what the indexer extracts changes: the index is rebuilt.
 SCHEMA_VERSION = 4

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 
 from ..searchtext import holds, query_text, runs
-from .base import SearchHit, SearchResult
+from .records import SearchHit, SearchResult
 from .sqlite_schema import PREFIX_INDEX, TOKENIZE, deadline
 
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)

@@ -9,7 +9,7 @@ import sqlite3
 import time
 from collections.abc import Container
 
-from .base import BlockRow, LoggedChange, NotebookRow, path_key
+from .records import BlockRow, LoggedChange, NotebookRow, path_key
 from .sqlite_schema import chunks, insert_many
 
 KEEP_CHANGES = 256  # entries of the change log kept for other servers to read

@@ -2,6 +2,7 @@
  * The shapes of the server's answers about connections between notebooks: unlinked
  * references (`GET unlinked`) and the graph (`GET graph`), README "REST API".
  */
+
 /**
  * A cell that names a notebook or block in prose without linking it
  * (`GET /api/blocks/unlinked`).

@@ -4,6 +4,7 @@ import type * as nbformat from '@jupyterlab/nbformat';
  * The shapes of what the server extension answers over REST and announces in its
  * events (README, "REST API"), as the frontend reads them.
  */
+
 /**
  * What the frontend learned about the jupyter-blocks server extension.
  */

@@ -1,6 +1,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Token } from '@lumino/coreutils';
 
 import { labelOf } from './labels';
 import { IBlocksModel } from './tokens';
@@ -135,3 +136,11 @@ export class Navigator {
     }
   }
 }
+
+/**
+ * The navigator that opens notebooks at blocks, provided by `jupyter-blocks:navigation`.
+ */
+export const IBlocksNavigator = new Token<Navigator>(
+  'jupyter-blocks:INavigator',
+  'Opens a notebook at a block, and follows #cell-id= links.'
+);

@@ -9,7 +9,8 @@ import nbformat
 from nbconvert.exporters import HTMLExporter, MarkdownExporter
 from nbconvert.writers import FilesWriter
 
-from .nbconvert import ExportReport, TransclusionPreprocessor
+from .export_report import ExportReport
+from .nbconvert import TransclusionPreprocessor
 from .notebook import load_notebook
 from .store import BlockStore
 

@@ -15,18 +15,18 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from nbconvert.exporters import HTMLExporter, MarkdownExporter, NotebookExporter
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode, from_dict
 from nbformat.sign import NotebookNotary
 from traitlets import Bool, Instance, Int, Unicode
 
 from .cells import NotebookReader
+from .export_report import ExportReport
+from .ids import new_id
 from .indexer import Indexer, TreeRules
 from .notebook import cell_source, normalize_path
 from .patch import PatchError, parse_patch, patched_output
@@ -35,30 +35,6 @@ from .refs import Reference, is_block_id, reference_spans
 from .relink import relink
 from .store import Block, BlockStore, SQLiteStore
 from .titles import block_title
-
-
-@dataclass
-class ExportReport:
-    """What the export could not resolve (``--strict`` fails on any of it)."""
-
-    broken: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    cycles: list[str] = field(default_factory=list)
-    too_deep: list[str] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-    limit: str = ""
-    untrusted: bool = False
-
-    @property
-    def problems(self) -> list[str]:
-        return (
-            [f"block not found: {i}" for i in self.broken]
-            + [f"deleted block: {i}" for i in self.deleted]
-            + [f"cycle: {i}" for i in self.cycles]
-            + [f"too deep: {i}" for i in self.too_deep]
-            + [f"cannot show: {i}" for i in self.invalid]
-            + ([self.limit] if self.limit else [])
-        )
 
 
 @dataclass
@@ -413,10 +389,6 @@ class TransclusionPreprocessor(Preprocessor):
         return self.store
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
 _TAG = re.compile(r"(<[^>]*>)")
 
 
@@ -426,32 +398,3 @@ def html_block(html: str) -> str:
     parts = _TAG.split(html)
     one_line = "".join(p if i % 2 else p.replace("\n", "&#10;") for i, p in enumerate(parts))
     return f'<div class="jp-Blocks-embedded">{one_line.replace(chr(10), " ")}</div>\n'
-
-
-class _BlocksExporterMixin:
-    """Exporters that resolve blocks first (``jupyter nbconvert --to blocks_html``)."""
-
-    blocks_html = False
-
-    def _init_preprocessors(self) -> None:
-        super()._init_preprocessors()  # type: ignore[misc]
-        # First of all: the exporter's own steps (extracting images for markdown, ...)
-        # then apply to the embedded blocks too.
-        self.register_preprocessor(  # type: ignore[attr-defined]
-            TransclusionPreprocessor(parent=self, html=self.blocks_html), enabled=True
-        )
-        preprocessors = self._preprocessors  # type: ignore[attr-defined]
-        preprocessors.insert(0, preprocessors.pop())
-
-
-class BlocksHTMLExporter(_BlocksExporterMixin, HTMLExporter):
-    export_from_notebook = "HTML with blocks"
-    blocks_html = True
-
-
-class BlocksMarkdownExporter(_BlocksExporterMixin, MarkdownExporter):
-    export_from_notebook = "Markdown with blocks"
-
-
-class BlocksNotebookExporter(_BlocksExporterMixin, NotebookExporter):
-    export_from_notebook = "Notebook with blocks"

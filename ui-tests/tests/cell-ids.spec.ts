@@ -104,67 +104,70 @@ test.describe('cells in the DOM carry their block id', () => {
   });
 });
 
-test.describe("a cell far down a long notebook, in JupyterLab's default windowing mode", () => {
-  // contentVisibility: the notebook attaches its cells in order, a few at each idle
-  // moment; cell 900 of 1,000 is not in the page for many seconds after opening.
-  test.use({
-    mockSettings: {
-      ...galata.DEFAULT_SETTINGS,
-      [TRACKER]: {
-        ...(galata.DEFAULT_SETTINGS[TRACKER] ?? {}),
-        windowingMode: 'contentVisibility'
+// contentVisibility (JupyterLab's default) and defer: the notebook attaches its cells
+// in order, a few at each idle moment; cell 900 of 1,000 is not in the page for many
+// seconds after opening.
+for (const mode of ['contentVisibility', 'defer']) {
+  test.describe(`a cell far down a long notebook, in the ${mode} windowing mode`, () => {
+    test.use({
+      mockSettings: {
+        ...galata.DEFAULT_SETTINGS,
+        [TRACKER]: {
+          ...(galata.DEFAULT_SETTINGS[TRACKER] ?? {}),
+          windowingMode: mode
+        }
       }
-    }
-  });
+    });
 
-  test('cell() reaches it right after opening, with its neighbours, and it stays in view while the cells above come in', async ({
-    page,
-    tmpPath,
-    blocks
-  }) => {
-    test.setTimeout(120_000);
-    const run = unique();
-    const id = (i: number) => `v${i}-${run}`;
-    const label = (i: number) => `vlabel${i}-${run}`;
-    const cells = Array.from({ length: 1000 }, (_, i) =>
-      i % 10 === 0
-        ? code(id(i), `#| label: ${label(i)}\nx = ${i}`)
-        : markdown(id(i), `Cell ${i}`)
-    );
-    const path = `${tmpPath}/long-default.ipynb`;
-    await upload(page, path, notebook(cells));
-    await page.notebook.openByPath(path);
-    await expect(
-      page.locator(`.jp-Cell[data-block-id="${id(0)}"]`)
-    ).toBeVisible();
-
-    // A markdown cell, by id, as soon as the notebook shows
-    const target = await blocks.cell(id(901));
-    await expect(target).toBeInViewport();
-    await expect(target).toContainText('Cell 901');
-    await expect(target).toHaveClass(/jp-mod-active/);
-    // seen in its context: the cells around it are in the page too
-    for (const near of [897, 900, 905]) {
+    test('cell() reaches it right after opening, with its neighbours, and it stays in view while the cells above come in', async ({
+      page,
+      tmpPath,
+      blocks
+    }) => {
+      test.setTimeout(120_000);
+      const run = unique();
+      const id = (i: number) => `v${i}-${run}`;
+      const label = (i: number) => `vlabel${i}-${run}`;
+      const cells = Array.from({ length: 1000 }, (_, i) =>
+        i % 10 === 0
+          ? code(id(i), `#| label: ${label(i)}\nx = ${i}`)
+          : markdown(id(i), `Cell ${i}`)
+      );
+      const path = `${tmpPath}/long-${mode}.ipynb`;
+      await upload(page, path, notebook(cells));
+      await page.notebook.openByPath(path);
       await expect(
-        page.locator(`.jp-Cell[data-block-id="${id(near)}"]`)
-      ).toBeAttached();
-    }
-    // and it is still in view while the notebook attaches the cells above it
-    await page.waitForTimeout(3000);
-    await expect(target).toBeInViewport();
-    // until the user scrolls away: the view is theirs again
-    await target.hover();
-    await page.mouse.wheel(0, -4000);
-    await page.waitForTimeout(1500);
-    await expect(target).not.toBeInViewport();
+        page.locator(`.jp-Cell[data-block-id="${id(0)}"]`)
+      ).toBeVisible();
 
-    // A code cell, by label
-    const cell950 = await blocks.cell(label(950));
-    await expect(cell950).toBeInViewport();
-    await expect(cell950).toHaveAttribute('data-block-id', id(950));
-    await expect(cell950).toContainText('x = 950');
+      // A markdown cell, by id, as soon as the notebook shows
+      const target = await blocks.cell(id(901));
+      await expect(target).toBeInViewport();
+      await expect(target).toContainText('Cell 901');
+      await expect(target).toHaveClass(/jp-mod-active/);
+      // seen in its context: the cells around it are in the page too
+      for (const near of [897, 900, 905]) {
+        await expect(
+          page.locator(`.jp-Cell[data-block-id="${id(near)}"]`)
+        ).toBeAttached();
+      }
+      // and it is still in view while the notebook attaches the cells above it
+      await page.waitForTimeout(3000);
+      await expect(target).toBeInViewport();
+      // until the user scrolls away: the view is theirs again
+      await target.hover();
+      await page.mouse.wheel(0, -4000);
+      await page.waitForTimeout(1500);
+      await expect(target).not.toBeInViewport();
+
+      // A code cell, by label
+      const cell950 = await blocks.cell(label(950));
+      await expect(cell950).toBeInViewport();
+      await expect(cell950).toHaveAttribute('data-block-id', id(950));
+      await expect(cell950).toContainText('x = 950');
+    });
   });
-});
+}
 
 test.describe('cell ids follow edits', () => {
   test('added, cut and pasted, copied, and relabelled cells', async ({

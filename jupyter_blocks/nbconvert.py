@@ -398,3 +398,13 @@ def html_block(html: str) -> str:
     parts = _TAG.split(html)
     one_line = "".join(p if i % 2 else p.replace("\n", "&#10;") for i, p in enumerate(parts))
     return f'<div class="jp-Blocks-embedded">{one_line.replace(chr(10), " ")}</div>\n'
+
+
+def __getattr__(name: str) -> Any:
+    # The exporters live in exporters.py (which imports this module); entry points and
+    # imports that still name them here find them there.
+    if name in ("BlocksHTMLExporter", "BlocksMarkdownExporter", "BlocksNotebookExporter"):
+        from . import exporters
+
+        return getattr(exporters, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

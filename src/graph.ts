@@ -11,8 +11,9 @@ import { GraphModel, GraphScope } from './graphmodel';
 import { IGraph, IGraphNode } from './tokens';
 
 /**
- * Past this many notebooks the layout runs in a web worker (the panel stays
- * interactive meanwhile), for at most LAYOUT_MS.
+ * Past this many notebooks the graph is large: the layout runs in a web worker (the
+ * panel stays interactive meanwhile) for at most LAYOUT_MS, and nodes and edges are
+ * drawn as GL points and lines (see `_draw`).
  */
 const WORKER_LAYOUT_NODES = 500;
 const LAYOUT_MS = 4000;
@@ -21,10 +22,11 @@ const NODE_COLOR = '#1976d2';
 const ACTIVE_COLOR = '#e65100';
 const MATCH_COLOR = '#f9a825';
 const DIM_COLOR = '#d6d6d6';
+const EDGE_COLOR = '#b0b0b0';
 
 /**
- * An edge's grey by its weight: one reference is light, 16 or more dark (nine
- * shades, made once).
+ * A hairline's grey by its weight (a large graph's edges have no thickness): one
+ * reference is light, 16 or more dark (nine shades, made once).
  */
 const EDGE_COLORS = Array.from({ length: 9 }, (_, step) => {
   const hex = Math.round(0xc4 - 0x0e * step).toString(16);
@@ -38,7 +40,8 @@ function edgeColor(weight: number): string {
 
 /**
  * The Blocks Graph panel: notebooks as nodes, references, embeds and links between
- * them as edges (thicker for more), drawn with sigma.js (WebGL) and laid out by
+ * them as edges (thicker for more; past 500 notebooks hairlines, darker for more),
+ * drawn with sigma.js (WebGL) and laid out by
  * ForceAtlas2. Click a node to open its notebook; hover for its title and counts;
  * type to highlight (and centre on) the notebooks whose path or title match.
  */
@@ -89,6 +92,9 @@ export class GraphView extends Widget {
   }
 
   dispose(): void {
+    if (this._resizeFrame !== null) {
+      cancelAnimationFrame(this._resizeFrame);
+    }
     this._fa2?.kill();
     this._fa2 = null;
     this._renderer?.kill();
@@ -116,8 +122,14 @@ export class GraphView extends Widget {
   }
 
   protected onResize(msg: Widget.ResizeMessage): void {
-    // Once per frame, however many resizes come (each processes the whole graph).
-    this._renderer?.scheduleRefresh();
+    // Once per frame, however many resizes come (a splitter dragged): each refresh
+    // processes the whole graph.
+    if (this._resizeFrame === null) {
+      this._resizeFrame = requestAnimationFrame(() => {
+        this._resizeFrame = null;
+        this._renderer?.refresh();
+      });
+    }
   }
 
   protected onUpdateRequest(msg: Message): void {
@@ -175,7 +187,7 @@ export class GraphView extends Widget {
     data.edges.forEach((edge, index) => {
       graph.addDirectedEdgeWithKey(index, edge.source, edge.target, {
         size: Math.min(6, 0.5 + Math.log2(1 + edge.weight)),
-        color: edgeColor(edge.weight),
+        color: large ? edgeColor(edge.weight) : EDGE_COLOR,
         type: edgeType,
         weight: edge.weight
       });
@@ -355,6 +367,7 @@ export class GraphView extends Widget {
   private _drawn: IGraph | null = null;
   private _shownPath: string | null = null;
   private _renderer: Sigma | null = null;
+  private _resizeFrame: number | null = null;
   private _fa2: FA2Layout | null = null;
   private _matches: Set<string> | null = null;
   private _scopeSelect = document.createElement('select');

@@ -119,11 +119,13 @@ test.describe('Blocks Graph', () => {
     await graph.locator('.jp-Blocks-graphScope').selectOption('whole');
 
     // Then a frame draws every notebook and every link of the answer
+    await expect
+      .poll(async () => Number(await canvas.getAttribute('data-nodes')))
+      .toBeGreaterThanOrEqual(count);
     await expect(canvas).toHaveAttribute('data-layout', 'done', {
       timeout: 30000
     });
     const nodes = Number(await canvas.getAttribute('data-nodes'));
-    expect(nodes).toBeGreaterThanOrEqual(count);
     await expect(canvas).toHaveAttribute('data-rendered', String(nodes));
     await expect(canvas).toHaveAttribute(
       'data-rendered-edges',

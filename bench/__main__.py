@@ -275,7 +275,25 @@ QUERIES = {
 
 
 def p5_search(server: Server, rounds: int) -> list[Row]:
-    rows = []
+    """Search latency per kind of query, once the server is settled. Right after its
+    scan, the server assembles its graph of notebooks in the background (seconds of
+    Python at 10,000 notebooks): searches served meanwhile are timed apart, first."""
+    # The index is ready (the server said so): search at once, while the graph is
+    # assembled, then ask for the graph (it waits for the assembly) and go on.
+    queries = [q for kind in QUERIES.values() for q in kind]
+    meanwhile = []
+    for q in queries * 2:
+        meanwhile.append(server.request("GET", f"/api/blocks/search?q={quote_plus(q)}&limit=20")[0])
+    server.request("GET", "/api/blocks/graph")
+    rows: list[Row] = [
+        (
+            f"P5 search right after the scan, while the graph is assembled ({len(meanwhile)})",
+            f"p50 {statistics.median(meanwhile) * 1000:.1f} ms, max {max(meanwhile) * 1000:.1f} ms",
+            "",
+            "",
+            "bounded",
+        )
+    ]
     for kind, queries in QUERIES.items():
         latencies = []
         for _ in range(rounds):

@@ -21,7 +21,9 @@ them). A change log that was cut, or an index opened anew, assembles it all agai
 from __future__ import annotations
 
 import bisect
+import time
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
 import orjson
@@ -32,6 +34,23 @@ from .store.records import LoggedChange, NotebookNode, path_key
 
 Pair = tuple[str, str]
 K = TypeVar("K", str, Pair)
+
+
+T = TypeVar("T")
+# How many items a long loop handles between two chances it gives other threads.
+POLITE_EVERY = 25
+
+
+def politely(items: Iterable[T]) -> Iterator[T]:
+    """``items``, handing the GIL to a thread waiting for it every ``POLITE_EVERY`` of
+    them. Assembling the whole graph (about 2 s of Python at 10,000 notebooks, right
+    after a scan) otherwise kept it while each step of a search's SQLite read waited
+    for it, up to the 5 ms switch interval a step: searches served meanwhile took up to
+    0.66 s, now at most about 0.26 s (BENCHMARKS.md, P5)."""
+    for count, item in enumerate(items, 1):
+        yield item
+        if count % POLITE_EVERY == 0:
+            time.sleep(0)
 
 
 class KeptGraph:
@@ -80,14 +99,14 @@ class KeptGraph:
         self.node_rows: _Rows[str] = _Rows()
         self.edge_rows: _Rows[Pair] = _Rows()
         self.building = True  # rows are sorted once at the end, not one by one
-        for node in self.store.graph_nodes(None):
+        for node in politely(self.store.graph_nodes(None)):
             if not self.rules.hidden(node.path):
                 self._put_node(node)
         self._read_links(None, set(self.nodes))
         self._resolve(set(self.ref_sources))
-        for source in self.raw:
+        for source in politely(list(self.raw)):
             self._set_out(source)
-        for path in self.nodes:
+        for path in politely(list(self.nodes)):
             self._node_json(path)
         self.node_rows.sort()
         self.edge_rows.sort()
@@ -158,7 +177,7 @@ class KeptGraph:
     def _read_links(self, paths: list[str] | None, visible: set[str]) -> None:
         """Links written in ``paths`` (None: everywhere), kept for visible sources only
         (a hidden notebook's links are not served)."""
-        for link in self.store.graph_links(paths):
+        for link in politely(self.store.graph_links(paths)):
             if link.source not in visible:
                 continue
             raw = self.raw.setdefault(link.source, {})
@@ -170,7 +189,7 @@ class KeptGraph:
         """Resolve reference targets again; returns the sources of those that moved."""
         homes = self.store.block_homes(sorted(targets))
         moved: set[str] = set()
-        for target in targets:
+        for target in politely(targets):
             old, new = self.home.get(target), homes.get(target)
             if old == new:
                 continue

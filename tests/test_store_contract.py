@@ -284,3 +284,21 @@ def test_another_instance_of_the_index_sees_writes_and_is_told(kind, request, ro
     finally:
         first.close()
         second.close()
+
+
+def test_a_last_word_typed_whole_that_enough_blocks_hold_answers_alone(store, root):
+    # A prefix lookup of a common word merges the postings of every word it starts,
+    # which no time budget can interrupt (searching.whole_word_first).
+    cells = [md(f"whole{i}", f"Data from the survey, part {i}.") for i in range(3)]
+    put(store, root, "survey.ipynb", [*cells, md("longer", "A dataframe of the survey.")])
+
+    enough = store.search("data", 3, 2000)
+    assert sorted(hit.id for hit in enough.hits) == ["whole0", "whole1", "whole2"]
+    # Fewer whole matches than asked for: its longer forms too
+    more = store.search("data", 10, 2000)
+    assert sorted(hit.id for hit in more.hits) == ["longer", "whole0", "whole1", "whole2"]
+    assert more.ranked
+    # and a word still being typed finds them
+    assert [hit.id for hit in store.search("datafr", 10, 2000).hits] == ["longer"]
+    # A space after the word: the word alone, whatever the limit
+    assert "longer" not in [hit.id for hit in store.search("data ", 10, 2000).hits]

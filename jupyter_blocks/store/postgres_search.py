@@ -26,6 +26,7 @@ from psycopg import errors
 from .. import searchtext
 from .postgres_schema import sql
 from .records import SearchHit, SearchResult
+from .searching import whole_word_first
 from .sqlite_search import excerpt
 
 WORD_RE = re.compile(r"[^\W_]+")
@@ -103,10 +104,23 @@ def search(
 ) -> SearchResult:
     """Blocks matching ``query``, best first (blocks whose name, their label or heading,
     holds every word, then by ``ts_rank``), ranked within ``budget_ms``; past it, the
-    first matches, unranked (those holding the last word whole first)."""
+    first matches, unranked (those holding the last word whole first). A last word that
+    may be a prefix is looked up whole first (``searching.whole_word_first``)."""
     match = tsquery(query)
     if not match:
         return SearchResult([], True)
+    typed_prefix = match.endswith(":*")
+    whole = match.removesuffix(":*")
+    return whole_word_first(
+        lambda prefix: _search(con, schema, match if prefix else whole, query, limit, budget_ms),
+        typed_prefix,
+        limit,
+    )
+
+
+def _search(
+    con: psycopg.Connection[Any], schema: str, match: str, query: str, limit: int, budget_ms: int
+) -> SearchResult:
     runs = searchtext.runs(query)
     # A spaceless run must be in the block as written, not only its pairs.
     holds = "".join(" AND strpos(source, %s) > 0" for _ in runs)

@@ -13,6 +13,7 @@ import threading
 
 from ..searchtext import holds, query_text, runs
 from .records import SearchHit, SearchResult
+from .searching import whole_word_first
 from .sqlite_schema import PREFIX_INDEX, TOKENIZE, deadline
 
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -33,11 +34,25 @@ _SELECT = (
 
 def search(con: sqlite3.Connection, query: str, limit: int, budget_ms: int) -> SearchResult:
     """Blocks matching ``query`` (see ``fts_query``), best first, ranked by BM25
-    within ``budget_ms``; past it, the first matches, unranked. A query holding runs of
-    a spaceless script keeps only blocks holding those runs as written."""
+    within ``budget_ms``; past it, the first matches, unranked. A last word that may be
+    a prefix is looked up whole first (``searching.whole_word_first``). A query holding
+    runs of a spaceless script keeps only blocks holding those runs as written."""
     match = fts_query(query)
     if not match:
         return SearchResult([], True)
+    last = match.rsplit(" ", 1)[-1]
+    typed_prefix = last.endswith("*") and not _single_run_char(last[1:-2])
+    whole = match.removesuffix("*") if typed_prefix else match
+    return whole_word_first(
+        lambda prefix: _search(con, match if prefix else whole, query, limit, budget_ms),
+        typed_prefix,
+        limit,
+    )
+
+
+def _search(
+    con: sqlite3.Connection, match: str, query: str, limit: int, budget_ms: int
+) -> SearchResult:
     spaced = bool(runs(query))
     # Pairs of characters may match apart: ask for more, keep those holding the runs.
     wanted = limit * 4 if spaced else limit

@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import { Locator, Page } from '@playwright/test';
 
 import { markdown, notebook, openRendered, unique, upload } from './helpers';
 
@@ -10,6 +11,23 @@ const DEMO = [
   // the last one searched: hovered and clicked below
   'analysis/seasonality.ipynb'
 ];
+
+/**
+ * Move the mouse onto the centre of the graph's canvas (where a searched notebook is
+ * centred), coming from elsewhere; the node's tooltip, once shown, and that point.
+ */
+async function hoverCentre(
+  page: Page,
+  canvas: Locator
+): Promise<{ tooltip: Locator; centre: { x: number; y: number } }> {
+  const box = (await canvas.boundingBox())!;
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await page.mouse.move(centre.x - 40, centre.y - 40);
+  await page.mouse.move(centre.x, centre.y);
+  const tooltip = canvas.locator('.jp-Blocks-graphTooltip');
+  await expect(tooltip).toBeVisible();
+  return { tooltip, centre };
+}
 
 test.describe('Blocks Graph', () => {
   test('draws the demo notebooks and opens one on click', async ({ page }) => {
@@ -41,12 +59,7 @@ test.describe('Blocks Graph', () => {
     }
 
     // Hovering the centred node shows its title and counts
-    const box = (await canvas.boundingBox())!;
-    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-    await page.mouse.move(centre.x - 40, centre.y - 40);
-    await page.mouse.move(centre.x, centre.y);
-    const tooltip = canvas.locator('.jp-Blocks-graphTooltip');
-    await expect(tooltip).toBeVisible();
+    const { tooltip, centre } = await hoverCentre(page, canvas);
     await expect(tooltip).toContainText('Seasonality');
     await expect(tooltip).toContainText('analysis/seasonality.ipynb');
     await expect(tooltip).toContainText('backlinks');
@@ -137,12 +150,7 @@ test.describe('Blocks Graph', () => {
     const target = name(7);
     await graph.locator('.jp-Blocks-graphSearch').fill(target);
     await expect(canvas).toHaveAttribute('data-focused', target);
-    const box = (await canvas.boundingBox())!;
-    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-    await page.mouse.move(centre.x - 40, centre.y - 40);
-    await page.mouse.move(centre.x, centre.y);
-    const tooltip = canvas.locator('.jp-Blocks-graphTooltip');
-    await expect(tooltip).toBeVisible();
+    const { tooltip, centre } = await hoverCentre(page, canvas);
     await expect(tooltip).toContainText('Shelf note 7');
     await expect(tooltip).toContainText('1 notebooks linked');
     await page.mouse.click(centre.x, centre.y);

@@ -18,6 +18,7 @@ from .indexer import TreeRules
 from .linking import NotebookWriter
 from .renames import FOLLOW_GRACE, MoveClaims, Renames
 from .reuse import env as kernel_env
+from .reuse.closure import MAX_CELLS as MAX_RECIPE_CELLS
 from .service import BlocksService
 from .store import BlockStore, SQLiteStore
 from .store.location import default_db_path
@@ -92,6 +93,14 @@ class BlocksExtension(ExtensionApp):
         help="""Notebooks larger than this many bytes are not indexed (they are listed
         as skipped, with the reason, in the status endpoint).""",
     )
+    max_recipe_cells = Int(
+        MAX_RECIPE_CELLS,
+        config=True,
+        help="""The most cells one recipe may hold (the cells use() and a headless run
+        execute for a code block: the block and the cells above it that it depends
+        on). A larger recipe is refused with a message naming this setting, so that a
+        notebook of tens of thousands of chained cells never holds a request.""",
+    )
     follow_renames = Bool(
         True,
         config=True,
@@ -149,7 +158,7 @@ class BlocksExtension(ExtensionApp):
             return store_class(self.database_url, root, space=self.space or None)
         return store_class(self.db_path or default_db_path(root), root)
 
-    @validate("max_notebook_size", "search_budget_ms")
+    @validate("max_notebook_size", "search_budget_ms", "max_recipe_cells")
     def _positive(self, proposal: dict[str, Any]) -> int:
         value: int = proposal["value"]
         if value <= 0:
@@ -202,6 +211,7 @@ class BlocksExtension(ExtensionApp):
             poll_interval=self.poll_interval,
             search_budget_ms=self.search_budget_ms,
             request_timeout=self.request_timeout,
+            max_recipe_cells=self.max_recipe_cells,
             location_hint=store.setting,
             log=self.log,
         )

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from . import gitread
+
 MTIME_SLACK_NS = 2 * 10**9
-GIT_TIMEOUT = 5.0  # seconds for one git query
 
 _COPY_PATTERNS = [
     re.compile(r"^(?P<stem>.+)-Copy\d+$"),  # JupyterLab: File > Duplicate
@@ -164,35 +163,13 @@ def git_added(root: str, path: str) -> int | None:
 
 @lru_cache(maxsize=4096)
 def _git_added(folder: str, name: str) -> int | None:
-    git = shutil.which("git")
-    if git is None:
+    # No --follow: it takes an exact copy for the file it was copied from. Read-only,
+    # and nothing the repository says may run a program (gitread.py); the path comes
+    # after "--".
+    out = gitread.run(
+        folder, "log", "--no-show-signature", "--diff-filter=A", "--format=%ct", "--", name
+    )
+    if out is None:
         return None
-    try:
-        # Read-only, and no repository setting may run a program (a shared volume
-        # may hold another person's repository); the path comes after "--".
-        result = subprocess.run(  # noqa: S603
-            [
-                git,
-                "--no-pager",
-                "-c",
-                "core.fsmonitor=",
-                "-c",
-                "core.hooksPath=/dev/null",
-                "log",
-                # No --follow: it takes an exact copy for the file it was copied from.
-                "--diff-filter=A",
-                "--format=%ct",
-                "--",
-                name,
-            ],
-            cwd=folder,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    times = [int(t) for t in result.stdout.split() if t.isdigit()]
-    return min(times) if result.returncode == 0 and times else None
+    times = [int(t) for t in out.split() if t.isdigit()]
+    return min(times) if times else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from typing import BinaryIO
+from typing import Any, BinaryIO, Literal, overload
 
 
 def open_regular(os_path: str) -> BinaryIO:
@@ -27,15 +27,23 @@ def open_regular(os_path: str) -> BinaryIO:
         raise
 
 
-def read_regular(os_path: str, limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, else OSError."""
+@overload
+def read_regular(os_path: str, limit: int) -> bytes: ...
+@overload
+def read_regular(os_path: str, limit: int, with_mtime: Literal[True]) -> tuple[bytes, float]: ...
+
+
+def read_regular(os_path: str, limit: int, with_mtime: bool = False) -> Any:
+    """The bytes of a regular file of at most ``limit`` bytes (and, ``with_mtime``, its
+    modification time in seconds), else OSError (``errno.EFBIG`` when larger)."""
     with open_regular(os_path) as f:
         # read(n) allocates n bytes: ask for the size the file has (and past it, when
         # it is growing, for no more than the limit allows).
-        size = os.fstat(f.fileno()).st_size
+        st = os.fstat(f.fileno())
+        size = st.st_size
         data = f.read(min(size, limit) + 1)
         if size < len(data) <= limit:
             data += f.read(limit + 1 - len(data))
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"larger than {limit} bytes")
-    return data
+    return (data, st.st_mtime) if with_mtime else data

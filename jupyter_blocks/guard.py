@@ -16,6 +16,7 @@ from .store import BlockStore, StoreBusy, StoreCorrupt, StoreError, StoreFull
 
 T = TypeVar("T")
 READER_THREADS = 4
+WORKER_THREADS = 2
 
 
 class IndexUnavailable(Exception):
@@ -44,6 +45,11 @@ class StoreGuard:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-writer")
         self.readers = ThreadPoolExecutor(
             READER_THREADS, thread_name_prefix="jupyter-blocks-reader"
+        )
+        # Work for a request that needs no index (reading a notebook file, planning a
+        # recipe): its own threads, so that slow work never holds the index's readers.
+        self.workers = ThreadPoolExecutor(
+            WORKER_THREADS, thread_name_prefix="jupyter-blocks-worker"
         )
         # Set once the first opening of the store is over (done or failed); `usable` is
         # False until it succeeds, and while the store is being recovered.
@@ -74,6 +80,19 @@ class StoreGuard:
                 raise
             raise fault from error
 
+    async def work(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a worker thread, for a request, within ``timeout`` seconds
+        (IndexUnavailable, a 503, past it). ``fn`` should stop by itself at the same
+        deadline (the thread is not interrupted)."""
+        future = asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except asyncio.TimeoutError:
+            raise IndexUnavailable(
+                f"This request did not finish within {self.timeout:g} s (the bound, "
+                "c.BlocksExtension.request_timeout)."
+            ) from None
+
     def describe(self, fault: StoreError) -> str:
         """A sentence for a user: what is wrong with the index and what happens now."""
         if isinstance(fault, StoreCorrupt):
@@ -92,6 +111,7 @@ class StoreGuard:
     def shutdown(self) -> None:
         self.writer.shutdown(wait=False, cancel_futures=True)
         self.readers.shutdown(wait=False, cancel_futures=True)
+        self.workers.shutdown(wait=False, cancel_futures=True)
 
     async def _bounded(
         self, executor: Executor, fn: Callable[..., T], *args: Any, partial: bool = False

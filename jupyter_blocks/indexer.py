@@ -124,6 +124,11 @@ class Change:
         self.ids |= other.ids
 
 
+def is_environment(os_dir: str) -> bool:
+    """Whether a folder is a virtual environment (it holds ``pyvenv.cfg``)."""
+    return os.path.exists(os.path.join(os_dir, "pyvenv.cfg"))
+
+
 @dataclass(frozen=True)
 class TreeRules:
     """Which files under the root are notebooks the server would serve."""
@@ -143,9 +148,19 @@ class TreeRules:
         return os.path.join(self.root, *path.split("/")) if path else self.root
 
     def allows(self, path: str) -> bool:
-        """Whether a root-relative path may be indexed: no hidden part, and no symlink
-        leading out of the root."""
-        return not self.hidden(path) and self.inside(path)
+        """Whether a root-relative path may be indexed and read (the one rule every
+        reader applies): no hidden part, not inside a virtual environment, and no
+        symlink leading out of the root."""
+        return not self.hidden(path) and not self.in_environment(path) and self.inside(path)
+
+    def in_environment(self, path: str) -> bool:
+        """Whether a folder above the root-relative ``path`` (under the root) is a
+        virtual environment: never indexed, never served."""
+        parts = path.split("/")[:-1]
+        return any(
+            is_environment(self.os_path("/".join(parts[: depth + 1])))
+            for depth in range(len(parts))
+        )
 
     def hidden(self, path: str) -> bool:
         """Whether a root-relative path names something the server would not list."""
@@ -179,7 +194,7 @@ class TreeRules:
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        if not is_environment(entry.path):
                             stack.append(rel)
                         continue
                     if not name.endswith(".ipynb"):

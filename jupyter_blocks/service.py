@@ -25,6 +25,7 @@ from .indexer import Change, Indexer, TreeRules, storable
 from .notebook import normalize_path
 from .notebook_graph import notebook_graph
 from .refs import find_references, is_target
+from .reuse.closure import MAX_CELLS as MAX_RECIPE_CELLS
 from .store import Backlink, Block, BlockStore, Counts, SearchResult, StoreError
 from .store.records import path_key
 from .titles import block_title
@@ -65,6 +66,7 @@ class BlocksService:
         poll_interval: float = 60.0,
         search_budget_ms: int = 15,
         request_timeout: float = 10.0,
+        max_recipe_cells: int = MAX_RECIPE_CELLS,
         location_hint: str = "c.BlocksExtension.db_path",
         log: logging.Logger | None = None,
     ) -> None:
@@ -75,6 +77,7 @@ class BlocksService:
         self.reader = NotebookReader(max_size)
         self.notary = notary
         self.search_budget_ms = search_budget_ms
+        self.max_recipe_cells = max_recipe_cells
         self._emit_event = emit
         self.guard = StoreGuard(store, request_timeout, location_hint, self._on_fault)
         self._parser = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-parser")

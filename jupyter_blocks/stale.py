@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
-import subprocess
 import unicodedata
-from collections.abc import Callable
 
 import nbformat
 from jupyter_server.services.contents.manager import ContentsManager
 
+from . import gitread
 from .ids import IdError, replace_sources
 from .rewrites import move_links
 from .store import BlockStore
@@ -54,21 +52,27 @@ def locate(target: str, store: BlockStore, renames: dict[str, str]) -> tuple[str
 def git_renames(root: str) -> dict[str, str]:
     """Renames git knows of under ``root`` (staged, then the history, latest first),
     old path -> new path, both from the root, in NFC. Empty without git or a
-    repository."""
-    git = shutil.which("git")
-    if git is None:
-        return {}
-    run = _runner(git, root)
-    prefix = run("rev-parse", "--show-prefix")
+    repository. Nothing the repository says may run a program (``gitread.py``)."""
+    prefix = gitread.run(root, "rev-parse", "--show-prefix")
     if prefix is None:
         return {}
     prefix = prefix.strip()
     found: dict[str, str] = {}
     for args in (
-        ("diff", "--cached", "--name-status", "-M", "-z"),
-        ("log", f"-n{HISTORY}", "--diff-filter=R", "-M", "--name-status", "--format=", "-z"),
+        ("diff-index", "--cached", "-M", "--name-status", "-z", *gitread.NO_PROGRAMS, "HEAD"),
+        (
+            "log",
+            f"-n{HISTORY}",
+            "--no-show-signature",
+            *gitread.NO_PROGRAMS,
+            "--diff-filter=R",
+            "-M",
+            "--name-status",
+            "--format=",
+            "-z",
+        ),
     ):
-        out = run(*args)
+        out = gitread.run(root, *args, timeout=GIT_TIMEOUT)
         if not out:
             continue
         fields = out.split("\0")
@@ -83,26 +87,6 @@ def git_renames(root: str) -> dict[str, str]:
             else:
                 i += 2 if status else 1
     return found
-
-
-def _runner(git: str, root: str) -> Callable[..., str | None]:
-    def run(*args: str) -> str | None:
-        try:
-            # Read-only; no repository setting may run a program.
-            result = subprocess.run(  # noqa: S603
-                [git, "--no-pager", "-c", "core.fsmonitor=", "-c", "core.quotepath=off", *args],
-                cwd=root,
-                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
-                capture_output=True,
-                text=True,
-                timeout=GIT_TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return result.stdout if result.returncode == 0 else None
-
-    return run
 
 
 def _key(path: str) -> str:

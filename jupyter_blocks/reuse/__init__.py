@@ -8,6 +8,7 @@ from .errors import (
     MissingInput,
     NotCodeBlock,
     NotPython,
+    RecipeTooLarge,
     UnknownOverride,
     UseError,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "MissingInput",
     "NotCodeBlock",
     "NotPython",
+    "RecipeTooLarge",
     "Result",
     "UnknownOverride",
     "UseError",

@@ -16,17 +16,32 @@ Rules (the README's "Reuse a block in your kernel" says the same to users):
 - A name read at the top level of a recipe cell that nothing above defines, no
   override gives and Python or IPython do not provide is **missing**.
 
-Looking for a name's definer skips the cells whose text does not contain the name, and
-only visits the statements of the others (``deps.binds``); the recipe's own cells are
-analysed in full.
+Looking for a name's definer visits only the cells whose text holds the name as a word
+(or may bind unknown names), through an index of the words of every cell built once, and
+only the statements of those (``deps.binds``); the recipe's own cells are analysed in
+full. So planning grows with the cells and the names, never with their product (a cell
+reading 10,000 names of 10,000 cells above it).
+
+A recipe is bounded: past ``limit`` cells, or past ``deadline``, planning stops with
+``RecipeTooLarge`` naming the limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import bisect
+import heapq
+import re
+import time
+import unicodedata
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .deps import PROVIDED, CellDeps, analyze, binds, may_define
+from .deps import PROVIDED, UNKNOWN_MARKERS, CellDeps, analyze, binds
+from .errors import RecipeTooLarge
+
+MAX_CELLS = 2000  # cells in one recipe (c.BlocksExtension.max_recipe_cells)
+LIMIT_SETTING = "c.BlocksExtension.max_recipe_cells"
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +77,20 @@ class Plan:
         return self.steps[-1]
 
 
-def plan(cells: Sequence[Cell], overrides: Collection[str] = ()) -> Plan:
+def plan(
+    cells: Sequence[Cell],
+    overrides: Collection[str] = (),
+    limit: int = MAX_CELLS,
+    deadline: float | None = None,
+) -> Plan:
     """The recipe of ``cells[-1]`` among ``cells`` (the notebook's code cells up to and
-    including the target, in order; any subset that holds the recipe gives the same)."""
+    including the target, in order; any subset that holds the recipe gives the same).
+
+    Raises RecipeTooLarge when the recipe needs more than ``limit`` cells, or when
+    planning is still going at ``deadline`` (a ``time.monotonic()`` value)."""
     if not cells:
         raise ValueError("plan() needs at least the target cell")
-    finder = _Finder(cells)
+    finder = _Finder(cells, deadline)
     target = len(cells) - 1
     included = {target}
     stack = [target]
@@ -101,6 +124,13 @@ def plan(cells: Sequence[Cell], overrides: Collection[str] = ()) -> Plan:
                 if provider not in included:
                     included.add(provider)
                     stack.append(provider)
+        if len(included) > limit:
+            raise RecipeTooLarge(
+                f"The recipe of cell {cells[target].number} needs more than {limit} cells "
+                f"(the limit, {LIMIT_SETTING}): it is not planned. Reuse a block nearer "
+                "the data it reads, or raise the limit."
+            )
+        finder.check_time()
     order = sorted(included)
     steps = [cells[p] for p in order]
     for name, replaced in skipped.items():
@@ -129,14 +159,17 @@ def _inputs(provided_by: dict[str, set[int]], finder: _Finder) -> list[str]:
 
 
 class _Finder:
-    """Definers of names among the cells, parsing a cell only when its text could
-    define the name asked for."""
+    """Definers of names among the cells, parsing a cell only when its text holds the
+    name as a word (or may bind unknown names)."""
 
-    def __init__(self, cells: Sequence[Cell]) -> None:
+    def __init__(self, cells: Sequence[Cell], deadline: float | None = None) -> None:
         self.cells = cells
+        self.deadline = deadline
         self._deps: dict[int, CellDeps] = {}
         self._found: dict[tuple[str, int], list[int]] = {}
         self.unparsed: dict[str, list[int]] = {}
+        self._words: dict[str, list[int]] | None = None  # word -> positions, ascending
+        self._unknown: list[int] = []  # positions of cells that may bind unknown names
 
     def deps(self, position: int) -> CellDeps:
         found = self._deps.get(position)
@@ -153,12 +186,18 @@ class _Finder:
             cached = self._found[key] = self._search(name, before)
         return [p for p in cached if p != exclude]
 
+    def check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise RecipeTooLarge(
+                f"The recipe of cell {self.cells[-1].number} took too long to plan "
+                f"({len(self.cells)} cells above it): it is not planned. Reuse a block "
+                "nearer the data it reads."
+            )
+
     def _search(self, name: str, before: int) -> list[int]:
         found: list[int] = []
-        for position in range(min(before, len(self.cells)) - 1, -1, -1):
+        for position in self._candidates(name, min(before, len(self.cells))):
             source = self.cells[position].source
-            if not may_define(source, name):
-                continue
             bound = binds(source)
             if bound.error is not None and name in source:
                 self.unparsed.setdefault(name, []).append(position)
@@ -168,3 +207,39 @@ class _Finder:
             if bound.unknown:
                 found.append(position)
         return found
+
+    def _candidates(self, name: str, before: int) -> Iterator[int]:
+        """The positions below ``before``, last first, of the cells that may bind
+        ``name``: its word is in their text, or they may bind unknown names."""
+        words = self._index()
+        holding = words.get(name, [])
+        mine = holding[: bisect.bisect_left(holding, before)]
+        unknown = self._unknown[: bisect.bisect_left(self._unknown, before)]
+        previous = None
+        for count, position in enumerate(
+            heapq.merge(reversed(mine), reversed(unknown), reverse=True)
+        ):
+            if position != previous:
+                yield position
+            previous = position
+            if count % 256 == 255:
+                self.check_time()
+
+    def _index(self) -> dict[str, list[int]]:
+        if self._words is None:
+            words: dict[str, list[int]] = {}
+            for position, cell in enumerate(self.cells):
+                source = cell.source
+                # Python reads identifiers in NFKC (a fullwidth x binds x).
+                tokens = {
+                    t if t.isascii() else unicodedata.normalize("NFKC", t)
+                    for t in _WORD.findall(source)
+                }
+                for token in tokens:
+                    words.setdefault(token, []).append(position)
+                if any(marker in source for marker in UNKNOWN_MARKERS):
+                    self._unknown.append(position)
+                if position % 1024 == 1023:
+                    self.check_time()
+            self._words = words
+        return self._words

@@ -143,9 +143,3 @@ def _syntax_message(error: Exception) -> str:
     if isinstance(error, SyntaxError):
         return f"{error.msg} (line {error.lineno})"
     return str(error)
-
-
-def may_define(source: str, name: str) -> bool:
-    """False when ``source`` surely does not bind ``name`` (no such word in its text and
-    nothing that binds unknown names): such a cell need not be parsed."""
-    return name in source or any(marker in source for marker in UNKNOWN_MARKERS)

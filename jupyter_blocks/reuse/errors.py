@@ -38,6 +38,10 @@ class CellFailed(UseError, RuntimeError):
     ``__cause__``, with its traceback in the cell's own code."""
 
 
+class RecipeTooLarge(UseError, RuntimeError):
+    """The recipe needs more cells than the limit allows, or takes too long to plan."""
+
+
 class IndexUnavailable(UseError, RuntimeError):
     """``use()`` cannot find the block index: not started by a Jupyter server with
     jupyter-blocks, and no ``root=`` given."""

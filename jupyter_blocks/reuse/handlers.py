@@ -9,7 +9,7 @@ Authorized as a read of ``contents``, like ``block/<id>``. The answer is
 
 from __future__ import annotations
 
-import asyncio
+import time
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -17,7 +17,7 @@ from tornado import web
 
 from ..handlers import BlocksHandler
 from ..notebook import normalize_path
-from .errors import UseError
+from .errors import RecipeTooLarge, UseError
 from .source import read_source_notebook, recipe_json
 
 
@@ -34,9 +34,13 @@ class RecipeHandler(BlocksHandler):
             path, wanted = self._place_from_query()
         if not path.endswith(".ipynb") or not self._served(path):
             raise web.HTTPError(404, f"No notebook at {path[:200]} that this server serves.")
-        loop = asyncio.get_running_loop()
+        # Bounded: read and planned on the service's workers, stopping by themselves at
+        # the request bound (a 503 past it); a recipe over the size limit is a 422.
+        deadline = time.monotonic() + self.blocks.guard.timeout
         try:
-            recipe = await loop.run_in_executor(None, self._recipe, path, wanted)
+            recipe = await self.blocks.guard.work(self._recipe, path, wanted, deadline)
+        except RecipeTooLarge as error:
+            raise web.HTTPError(422, str(error)) from None
         except UseError as error:
             raise web.HTTPError(404, str(error)) from None
         self.finish(recipe)
@@ -70,13 +74,14 @@ class RecipeHandler(BlocksHandler):
         return path, index
 
     def _served(self, path: str) -> bool:
-        """Under the root, not hidden, no symlink out (the index's own rule)."""
+        """What every endpoint may read (``TreeRules.allows``): under the root, not
+        hidden, not in a virtual environment, no symlink out."""
         try:
             return self.blocks.rules.allows(path)
         except ValueError:  # a NUL byte
             return False
 
-    def _recipe(self, path: str, wanted: str | int) -> dict[str, Any]:
+    def _recipe(self, path: str, wanted: str | int, deadline: float) -> dict[str, Any]:
         """Read the notebook as saved and plan (a worker thread: parsing is blocking)."""
         notebook = read_source_notebook(
             self.blocks.rules.os_path(path), path, self.blocks.reader.max_size
@@ -86,7 +91,7 @@ class RecipeHandler(BlocksHandler):
             raise UseError(f"The block {wanted} is not in {path} any more.")
         if position >= len(notebook.cells):
             raise UseError(f"{path} has {len(notebook.cells)} cells: none at index {position}.")
-        return recipe_json(notebook, position)
+        return recipe_json(notebook, position, self.blocks.max_recipe_cells, deadline)
 
 
 def routes(prefix: str, id_pattern: str) -> list[tuple[str, type[BlocksHandler]]]:

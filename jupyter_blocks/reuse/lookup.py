@@ -258,12 +258,17 @@ class LocalIndex:
 
     @staticmethod
     def file_recipe(root: str, ref: Ref) -> dict[str, Any]:
-        """The recipe of a cell given by path and position, read from its file."""
+        """The recipe of a cell given by path and position, read from its file: only a
+        notebook the server would serve (``TreeRules.allows``, the rule of every
+        endpoint)."""
+        from ..indexer import TreeRules
         from ..notebook import normalize_path
         from .source import read_source_notebook, recipe_json
 
         assert ref.path is not None
         path = normalize_path(ref.path)
+        if not path.endswith(".ipynb") or not TreeRules(root).allows(path):
+            raise BlockNotFound(f"No notebook at {path} that a Jupyter server would serve.")
         notebook = read_source_notebook(os.path.join(root, *path.split("/")), path)
         if ref.index >= len(notebook.cells):
             raise BlockNotFound(

@@ -4,11 +4,12 @@ for the REST API and the kernel)."""
 from __future__ import annotations
 
 import datetime
-import os
+import errno
 from dataclasses import dataclass
 from typing import Any
 
-from .closure import Cell, Plan, plan
+from ..files import read_regular
+from .closure import MAX_CELLS, Cell, Plan, plan
 from .deps import PROVIDED
 from .errors import BlockNotFound, UseError
 
@@ -61,15 +62,15 @@ def read_source_notebook(
     """The notebook at ``os_path`` (shown to users as ``path``), or a UseError saying why
     it cannot be read."""
     try:
-        with open(os_path, "rb") as f:
-            mtime = os.fstat(f.fileno()).st_mtime
-            data = f.read(max_size + 1)
+        # Only a regular file, opened without waiting (a pipe named .ipynb never
+        # answers), and never more than the limit.
+        data, mtime = read_regular(os_path, max_size, with_mtime=True)
     except FileNotFoundError:
         raise BlockNotFound(f"There is no notebook at {path}.") from None
     except OSError as error:
+        if error.errno == errno.EFBIG:
+            raise UseError(f"{path} is larger than {max_size / 2**20:.0f} MiB: not read.") from None
         raise UseError(f"{path} cannot be read: {error.strerror or error}") from None
-    if len(data) > max_size:
-        raise UseError(f"{path} is larger than {max_size / 2**20:.0f} MiB: not read.")
     nb = _load(data, path)
     from ..views import notebook_language
 
@@ -104,11 +105,17 @@ def _id(cell: dict[str, Any]) -> str | None:
     return cell_id if isinstance(cell_id, str) and cell_id else None
 
 
-def recipe_json(notebook: SourceNotebook, position: int) -> dict[str, Any]:
+def recipe_json(
+    notebook: SourceNotebook,
+    position: int,
+    limit: int = MAX_CELLS,
+    deadline: float | None = None,
+) -> dict[str, Any]:
     """The REST shape of the recipe of the cell at ``position`` (which must exist): the
     cells ``use()`` would run without overrides (none for a markdown or raw cell, only
     the target in a notebook that is not Python), the names they take from upstream
-    (what may be overridden) and those nothing defines."""
+    (what may be overridden) and those nothing defines. RecipeTooLarge past ``limit``
+    cells or ``deadline`` (``closure.plan``)."""
     cell = notebook.cells[position]
     cell_type = cell.get("cell_type")
     target = Cell(position, _id(cell), _source(cell))
@@ -117,7 +124,7 @@ def recipe_json(notebook: SourceNotebook, position: int) -> dict[str, Any]:
     if not notebook.python:
         only = {**_cell_json(target), "defines": [], "uses": []}
         return _shape(notebook, target, cell_type, [only], [], [])
-    recipe = plan(notebook.code_cells_until(position))
+    recipe = plan(notebook.code_cells_until(position), limit=limit, deadline=deadline)
     return _shape(
         notebook,
         target,

@@ -24,6 +24,7 @@ from .cells import NotebookReader
 from .check import cell_number, check, render_report
 from .export import export
 from .indexer import Indexer, TreeRules
+from .notebook import Skip
 from .refs import is_target
 from .stale import plan_fixes, write_fixes
 from .store import BlockStore, StoreUnavailable, open_or_set_aside
@@ -270,8 +271,13 @@ class ExportCommand(BlocksCommand):
         if os.path.commonpath([root, source]) != root:
             root = os.path.dirname(source)
         self.root = root
-        store, _, _ = self.open_index()
-        exporter = export(source, root, store, self.to, self.output)
+        store, indexer, _ = self.open_index()
+        try:
+            exporter = export(source, root, store, self.to, self.output, indexer.max_size)
+        except Skip as skip:
+            store.close()
+            self.exit_with(f"{source} cannot be exported: {skip}.", 2)
+            return
         store.close()
         report = exporter.report
         for problem in report.problems:
@@ -315,7 +321,10 @@ class CheckCommand(BlocksCommand):
             out = sys.stderr if self.json else sys.stdout  # --json: stdout is the report
             print("\n".join(lines) or "No stale link has an unambiguous new target.", file=out)
             if self.write and edits:
-                print("\n".join(write_fixes(edits, contents, root)), file=out)
+                print(
+                    "\n".join(write_fixes(edits, contents, indexer.rules, indexer.max_size)),
+                    file=out,
+                )
                 self.update(indexer)
             elif edits:
                 print("(a dry run: add --write to rewrite these links)", file=out)

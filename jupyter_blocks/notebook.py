@@ -21,6 +21,8 @@ from .store.records import path_key
 from .titles import block_title, is_heading
 
 CELL_TYPES = ("markdown", "code", "raw")
+# The default of c.BlocksExtension.max_notebook_size: larger files are never read whole.
+DEFAULT_MAX_SIZE = 100 * 2**20
 
 
 class Skip(Exception):

@@ -14,7 +14,6 @@ Anything else (no record, several notebooks of that name) is left for a person.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import unicodedata
 
@@ -22,7 +21,9 @@ import nbformat
 from jupyter_server.services.contents.manager import ContentsManager
 
 from . import gitread
+from .files import read_regular
 from .ids import IdError, replace_sources
+from .indexer import TreeRules
 from .rewrites import move_links
 from .store import BlockStore
 
@@ -121,26 +122,45 @@ def plan_fixes(store: BlockStore, root: str) -> tuple[Edits, list[str]]:
     return edits, lines
 
 
-def write_fixes(edits: Edits, contents: ContentsManager, root: str) -> list[str]:
-    """Write the planned rewrites through the ContentsManager: a notebook whose cells
-    changed since they were indexed is left alone. Returns a line per notebook."""
+def write_fixes(
+    edits: Edits, contents: ContentsManager, rules: TreeRules, max_size: int
+) -> list[str]:
+    """Write the planned rewrites through the ContentsManager, with the rules of every
+    write: only a notebook the server would serve (``TreeRules.allows``: inside the
+    root once links are resolved, not hidden, not in a virtual environment), a regular
+    file within ``max_size`` bytes, over the very bytes the plan was made from (a
+    notebook whose cells changed since they were indexed, or that changes meanwhile, is
+    left alone). Returns a line per notebook."""
     done: list[str] = []
     for path, cells in sorted(edits.items()):
-        os_path = os.path.join(root, *path.split("/"))
         try:
-            with open(os_path, "rb") as f:
-                data = f.read()
+            data = _readable(rules, path, max_size)
             change = replace_sources(data.decode("utf-8"), cells)
             node = nbformat.from_dict(change.notebook)
             notary = getattr(contents, "notary", None)
             if notary is not None and notary.check_signature(nbformat.reads(data, as_version=4)):
                 notary.mark_cells(node, True)  # it was trusted: it is signed again
-            with open(os_path, "rb") as f:
-                if f.read() != data:
-                    raise IdError("it changed while the fix was prepared")
+            # The moment of the write: the same file, still allowed, still these bytes.
+            if _readable(rules, path, max_size) != data:
+                raise IdError("it changed while the fix was prepared")
             contents.save({"type": "notebook", "format": "json", "content": node}, path)
         except (OSError, UnicodeDecodeError, IdError) as error:
             done.append(f"{path}: left as it is ({error})")
             continue
+        except Exception as error:  # a notebook nbformat cannot take: said, not raised
+            done.append(f"{path}: left as it is ({type(error).__name__}: {error})")
+            continue
         done.append(f"{path}: {len(cells)} cell(s) rewritten")
     return done
+
+
+def _readable(rules: TreeRules, path: str, max_size: int) -> bytes:
+    if not rules.allows(path):
+        raise IdError(
+            "it is hidden, in a virtual environment, or leads outside the root: nothing "
+            "is written there"
+        )
+    try:
+        return read_regular(rules.os_path(path), max_size)
+    except OSError as error:
+        raise IdError(f"it cannot be read: {error.strerror or error}") from None

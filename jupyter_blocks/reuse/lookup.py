@@ -25,7 +25,6 @@ from . import env
 from .errors import BlockNotFound, IndexUnavailable, UseError
 
 TIMEOUT = 30.0  # seconds for one request to the server
-DEFAULT_MAX_SIZE = 100 * 2**20  # as c.BlocksExtension.max_notebook_size
 _PATH_REF = re.compile(r"^(?P<path>.+\.ipynb)#(?P<number>\d+)$", re.IGNORECASE)
 _MARKUP = re.compile(r"^\(\((?P<id>[^()]*)\)\)$")
 
@@ -198,6 +197,7 @@ class LocalIndex:
 
     def __init__(self, root: str, location: str) -> None:
         from ..indexer import Indexer, TreeRules
+        from ..notebook import DEFAULT_MAX_SIZE
         from ..store import SQLiteStore
 
         if not os.path.isdir(root):

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..files import read_regular
+from ..notebook import DEFAULT_MAX_SIZE
 from .closure import MAX_CELLS, Cell, Plan, plan
 from .deps import PROVIDED
 from .errors import BlockNotFound, UseError
 
-DEFAULT_MAX_SIZE = 100 * 2**20
 # What notebooks write as their language when it is Python; a notebook that says nothing
 # is taken for Python (nbformat's and Jupyter's default kernel).
 PYTHON_NAMES = frozenset({"", "python", "python2", "python3", "ipython", "ipython3"})

@@ -30,7 +30,7 @@ from .ids import new_id
 from .indexer import Indexer, TreeRules
 from .notebook import cell_source, normalize_path
 from .patch import PatchError, parse_patch, patched_output
-from .policy import clean_html, clean_outputs, escape_markdown, markdown_html
+from .policy import clean_html, clean_outputs, escape_markdown, language_tag, markdown_html
 from .refs import Reference, is_block_id, reference_spans
 from .relink import relink
 from .store import Block, BlockStore, SQLiteStore
@@ -124,6 +124,7 @@ class TransclusionPreprocessor(Preprocessor):
                     cell["id"] = new_id()
             nb.cells = cells
             nb.nbformat, nb.nbformat_minor = 4, max(5, nb.get("nbformat_minor", 5))
+            _plain_language_names(nb)
         finally:
             self._close()
         resources.setdefault("jupyter_blocks", {})["report"] = self.report
@@ -390,6 +391,23 @@ class TransclusionPreprocessor(Preprocessor):
 
 
 _TAG = re.compile(r"(<[^>]*>)")
+
+
+def _plain_language_names(nb: NotebookNode) -> None:
+    """nbconvert's templates write the notebook's language (and a cell's
+    ``magics_language``) into the page as they are: in the copy exported, a name that
+    is not a plain name (``policy.language_tag``) becomes ""."""
+    metadata = nb.get("metadata")
+    if not isinstance(metadata, dict):
+        return
+    for key, field in (("language_info", "name"), ("kernelspec", "language")):
+        info = metadata.get(key)
+        if isinstance(info, dict) and field in info:
+            info[field] = language_tag(info[field])
+    for cell in nb.cells:
+        cell_metadata = cell.get("metadata")
+        if isinstance(cell_metadata, dict) and "magics_language" in cell_metadata:
+            cell_metadata["magics_language"] = language_tag(cell_metadata["magics_language"])
 
 
 def html_block(html: str) -> str:

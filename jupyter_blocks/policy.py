@@ -9,6 +9,9 @@ frontend applies the same rules with JupyterLab's sanitizer (``src/policy.ts``).
   notebook's name, a deleted block's last content) is escaped, so it is only ever text.
 - Embedded markdown is always sanitized, trusted or not (as JupyterLab renders
   markdown cells): rendered to HTML by nbconvert's own renderer, then cleaned.
+- A notebook's language name is written into markup (a fence's info string, an
+  export's metadata) only when it is a plain name (``language_tag``, the rule
+  ``spec/language-names.json`` holds for both sides); otherwise nothing is written.
 - Embedded outputs stay as they are only when Jupyter's signatures say the user
   trusts their notebook; otherwise only safe mime types stay, and HTML is cleaned (no
   script, no event handler, no ``javascript:`` URL, no style sheet).
@@ -21,6 +24,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import bleach
+
+# A language name that may be written into markup: 1 to 64 ASCII letters, digits,
+# spaces and _ + # . - (no fence, tag, quote or line break can be made of these).
+_LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-](?:[A-Za-z0-9_+#. -]{0,62}[A-Za-z0-9_+#.-])?")
 
 # What cleaned HTML may hold: the structure of rendered markdown and of tables.
 TAGS = frozenset(
@@ -171,3 +178,11 @@ def clean_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 kept[mime] = value
         cleaned.append({**output, "data": kept})
     return cleaned
+
+
+def language_tag(name: Any) -> str:
+    """``name`` when it is a plain language name (``spec/language-names.json``), else
+    "" (no highlighting rather than markup made of the name)."""
+    if isinstance(name, str) and _LANGUAGE.fullmatch(name):
+        return name
+    return ""

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .policy import language_tag
 from .refs import find_references
 from .store import Backlink, Block, SearchHit
 from .titles import block_text, block_title
@@ -47,7 +48,8 @@ def block_json(
 
 
 def notebook_language(notebook: dict[str, Any]) -> str:
-    """The language of a notebook's code cells (to highlight them), or ""."""
+    """The language of a notebook's code cells (to highlight them), or "" (also for a
+    name that is not a plain name: ``policy.language_tag``)."""
     metadata = notebook.get("metadata")
     if not isinstance(metadata, dict):
         return ""
@@ -56,7 +58,7 @@ def notebook_language(notebook: dict[str, Any]) -> str:
         if isinstance(info, dict):
             name = info.get("name" if key == "language_info" else "language")
             if isinstance(name, str):
-                return name
+                return language_tag(name)
     return ""
 
 

@@ -7,6 +7,7 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
 import { label, problem } from './marks';
 import { parsePatch, mergePatch, VEGALITE_PREFIX } from './patch';
+import { languageTag } from './policy';
 import { Token } from './syntax';
 import { IBlock } from './tokens';
 import type { ITransclusionContext } from './transclusion';
@@ -108,7 +109,7 @@ export async function renderCode(
 ): Promise<IRenderMime.IRenderer> {
   // Fenced code in markdown is highlighted by JupyterLab's markdown parser.
   const fence = '`'.repeat(Math.max(3, longestRun(block.source, '`') + 1));
-  const source = `${fence}${block.language}\n${block.source}\n${fence}`;
+  const source = `${fence}${languageTag(block.language)}\n${block.source}\n${fence}`;
   const renderer = rendermime.createRenderer('text/markdown');
   await renderer.renderModel(
     new MimeModel({ data: { 'text/markdown': source }, trusted: false })

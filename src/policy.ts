@@ -43,3 +43,16 @@ export function disarmCommands(node: HTMLElement): void {
     element.removeAttribute('data-commandlinker-args');
   }
 }
+
+const LANGUAGE =
+  /^[A-Za-z0-9_+#.-](?:[A-Za-z0-9_+#. -]{0,62}[A-Za-z0-9_+#.-])?$/;
+
+/**
+ * A plain language name that may be written into markup (a code fence's info string):
+ * 1 to 64 ASCII letters, digits, spaces and `_ + # . -`, not starting or ending with a
+ * space; anything else gives "" (no highlighting). The rule of
+ * `spec/language-names.json`, which the server's `policy.language_tag` also runs.
+ */
+export function languageTag(name: unknown): string {
+  return typeof name === 'string' && LANGUAGE.test(name) ? name : '';
+}

@@ -90,7 +90,7 @@ class TransclusionPreprocessor(Preprocessor):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.report = ExportReport()
-        self._reader = NotebookReader(2**31)
+        self._reader = NotebookReader(2**31, whole_up_to=2**31)
         self._own_store = False
         self._trust: dict[str, bool] = {}
         self._embeds = 0

@@ -18,7 +18,7 @@ from typing import Any
 
 from nbformat.sign import NotebookNotary
 
-from .cells import NotebookContent, NotebookReader
+from .cells import NotebookReader, Served
 from .connections import unlinked_of_block, unlinked_of_notebook
 from .guard import IndexUnavailable, StoreGuard
 from .indexer import Change, Indexer, TreeRules, storable
@@ -382,25 +382,35 @@ class BlocksService:
         return await self._read(notebook_graph, self.store, self.rules, near, depth)
 
     def _with_content(self, blocks: list[Block]) -> list[dict[str, Any] | None]:
-        """Blocks as served, with outputs read from their files (reader thread); None
-        for a block not to serve."""
-        served: list[dict[str, Any] | None] = []
+        """Blocks as served, with outputs read from their files (reader thread; each
+        file read once, ``cells.NotebookReader.served``); None for a block not to
+        serve."""
+        wanted: dict[str, list[tuple[str | None, int]]] = {}
+        hidden: set[str] = set()
         for block in blocks:
-            content: NotebookContent | None = None
-            if not block.deleted:
+            if block.deleted or block.path in hidden:
+                continue
+            if block.path not in wanted:
                 if not self.rules.allows(block.path):
                     # The file was hidden or swapped for a symlink out of the root since
                     # it was indexed: serve nothing from it, and let the index catch up.
                     self._loop_call(self.enqueue, block.path)
-                    served.append(None)
+                    hidden.add(block.path)
                     continue
-                content = self.reader.read(self.rules.os_path(block.path))
+                wanted[block.path] = []
+            wanted[block.path].append((block.id, block.index))
+        files: dict[str, Served | None] = {
+            path: self.reader.served(self.rules.os_path(path), cells, self.notary)
+            for path, cells in wanted.items()
+        }
+        served: list[dict[str, Any] | None] = []
+        for block in blocks:
+            if not block.deleted and block.path in hidden:
+                served.append(None)
+                continue
+            content = None if block.deleted else files.get(block.path)
             cell = content.cell(block.id, block.index) if content else None
-            signature = (
-                self.reader.signature(content, self.notary)
-                if content is not None and self.notary is not None
-                else None
-            )
+            signature = content.signature if content is not None else None
             served.append(block_json(block, cell, signature, content.data if content else None))
         return served
 

@@ -142,16 +142,22 @@ class Upkeep:
         except StoreCorrupt as fault:
             await self._set_aside(fault)
             await self.guard.write(self.store.open)
+        # A store that opens but cannot be written (a read-only or immutable file) is
+        # not usable: found now, it keeps its longer pauses instead of flapping.
+        await self.guard.write(self.store.check_writable)
         self._cursor = await self.guard.write(self.store.change_cursor)
-        if self._warned is not None:
-            self.log.warning("jupyter-blocks: the index at %s works again", self.store.location)
-            self._warned = None
+        self._works_again()
         if self._rebuild:
             # Answers stay 503 (with the reason) until the new index holds everything.
             self.guard.rebuilding = True
         else:
             self.guard.usable, self.guard.reason = True, None
         self.guard.opened.set()
+
+    def _works_again(self) -> None:
+        if self._warned is not None:
+            self.log.warning("jupyter-blocks: the index at %s works again", self.store.location)
+            self._warned = None
 
     async def _recover(self, fault: StoreError, pause: float) -> float:
         """Answer a fault of the store; returns the pause before the next retry."""

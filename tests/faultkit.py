@@ -79,7 +79,7 @@ def settled(status: dict[str, Any]) -> bool:
 def damage(db: Path, how: str) -> None:
     """Damage an index file as a disk, a tool or a person would."""
     if how == "deleted":
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-journal", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
     elif how == "truncated":
         os.truncate(db, db.stat().st_size // 3)

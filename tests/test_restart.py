@@ -34,7 +34,7 @@ def test_deleting_the_index_and_restarting_gives_the_same_answers(tmp_path: Path
     notebooks = len(list(DEMO.rglob("*.ipynb"))) + len(list(FIXTURES.rglob("*.ipynb")))
     assert first["counts"][0] == notebooks
     # When the index file is deleted and the server restarted
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-journal", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     with jupyter_server(root, tmp_path, db) as get:
         rebuilt = answers(get)

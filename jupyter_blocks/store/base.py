@@ -72,6 +72,12 @@ class BlockStore(ABC):
         be cheap."""
         return None
 
+    def check_writable(self) -> None:
+        """Raise a ``StoreError`` if the index opened but cannot be written (a file
+        that is read-only or immutable, a database user that may only read). Called
+        once after each opening."""
+        return None
+
     def set_aside(self, reason: str) -> str | None:
         """Move a damaged index out of the way (after ``close``), so that ``open``
         starts an empty one; returns where it went (None when there was nothing to

@@ -1,7 +1,10 @@
-"""The default block store: one SQLite file, WAL mode, FTS5 over block text.
+"""The default block store: one SQLite file, a rollback journal, FTS5 over block text.
 
 One writer connection (used by the indexer's single writer thread) and one read-only
-connection per reader thread; WAL lets readers run while the writer commits. Several
+connection per reader thread; readers run while the writer prepares a transaction and
+wait (busy timeout) only while it commits. Not WAL: WAL maps its -shm file into
+memory, and a -shm that someone truncates or makes immutable kills the whole Jupyter
+server (SIGBUS) at its next read (docs/design.md). Several
 servers may share one file (they serve one root): SQLite serializes their writes, every
 write is logged for the others (``changes_since``), and cached aggregates are keyed by
 SQLite's ``data_version``, which sees every connection's commits. Around this class:
@@ -21,7 +24,7 @@ from typing import TypeVar
 from . import sqlite_copies, sqlite_graph, sqlite_reads
 from . import sqlite_schema as schema
 from .base import BlockStore
-from .errors import StoreCorrupt, StoreError, StoreFull, StoreUnavailable
+from .errors import StoreCorrupt, StoreError, StoreUnavailable
 from .records import (
     Backlink,
     Block,
@@ -52,9 +55,10 @@ from .sqlite_writes import (
 )
 
 T = TypeVar("T")
-# During a bulk load: WAL pages between checkpoints, and the writer's page cache.
-_BULK_CHECKPOINT_PAGES = 20000
-_BULK_CACHE_KIB = 8 * 1024
+# During a bulk load, the writer's page cache: a transaction whose changed pages do not
+# fit must write them to the file before it commits, and readers wait until it does.
+_BULK_CACHE_KIB = 64 * 1024
+_CACHE_KIB = 8 * 1024
 
 
 class SQLiteStore(BlockStore):
@@ -69,6 +73,8 @@ class SQLiteStore(BlockStore):
         # (size, mtime) of the file after this store's last write: a change not made
         # by it (another program, another server's checkpoint) gets the file checked.
         self._seen: tuple[int, int] | None = None
+        # SQLite's count of commits made by other connections (another server's).
+        self._version: int | None = None
         self._next_seen = 0
         self._shared: dict[str, tuple[object, object]] = {}
         self._shared_lock = threading.Lock()
@@ -80,6 +86,7 @@ class SQLiteStore(BlockStore):
         file is damaged or is not a jupyter-blocks index (it is then set aside, never
         removed)."""
         con = schema.open_writer(self.location, self.root)
+        con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         self._writer = con
         self._identity = schema.identity(self.location)
         self._seen = schema.size_and_mtime(self.location)
@@ -113,7 +120,19 @@ class SQLiteStore(BlockStore):
         SQLite's quick check (on a connection of its own, past every cache) finds it
         sound."""
         if self._writer is not None:
-            self._seen = schema.check_file(self.location, self._identity, self._seen)
+            version = self._writer.execute("PRAGMA data_version").fetchone()[0]
+            # A change another server's SQLite committed needs no check of the file.
+            by_sqlite = self._version is not None and version != self._version
+            self._version = version
+            self._seen = schema.check_file(
+                self.location, self._identity, self._seen, by_sqlite=by_sqlite
+            )
+
+    def check_writable(self) -> None:
+        """A write that changes nothing, committed: SQLite opens a file it may not
+        change read-only, and says so only at the first write."""
+        with self._write() as con:
+            con.execute("UPDATE meta SET value = value WHERE key = 'next_seen'")
 
     def set_aside(self, reason: str) -> str | None:
         return schema.set_aside(self.location, self._identity)
@@ -142,13 +161,9 @@ class SQLiteStore(BlockStore):
                 )
             con.execute("COMMIT")
             self._seen = schema.size_and_mtime(self.location)
-        except BaseException as error:
+        except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 con.execute("ROLLBACK")
-            if isinstance(self.fault(error), StoreFull):
-                # Give the WAL's space back, so that smaller writes may still fit.
-                with contextlib.suppress(sqlite3.Error):
-                    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             raise
 
     def _log_change(self, con: sqlite3.Connection, paths: list[str], ids: list[str]) -> None:
@@ -193,23 +208,20 @@ class SQLiteStore(BlockStore):
     # -- writes ------------------------------------------------------------------------
     @contextlib.contextmanager
     def bulk(self) -> Iterator[None]:
-        """Many writes in a row (a cold scan): the WAL is copied back into the database
-        less often and the writer keeps more pages in memory, which together take a
-        third off the cost of storing. What is left in the WAL waits for ``settle``."""
+        """Many writes in a row (a cold scan): the writer keeps more pages in memory, so
+        that a batch never writes to the file before it commits (readers would wait for
+        the whole transaction then)."""
         con = self._writer
         if con is None:
             raise StoreUnavailable(f"the index at {self.location} is not open")
-        con.execute(f"PRAGMA wal_autocheckpoint = {_BULK_CHECKPOINT_PAGES}")
         con.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
         try:
             yield
         finally:
-            con.execute("PRAGMA cache_size = -2000")
-            con.execute("PRAGMA wal_autocheckpoint = 1000")
+            con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
 
     def settle(self) -> None:
         if self._writer is not None:
-            self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._seen = schema.size_and_mtime(self.location)
 
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:

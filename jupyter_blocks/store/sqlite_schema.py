@@ -126,7 +126,10 @@ CREATE TRIGGER blocks_au AFTER UPDATE OF source, path, name, words ON blocks BEG
 END;
 """  # noqa: S608 (constants only)
 
-WAL_SIZE_LIMIT = 8 * 2**20  # a WAL grown by a bulk load shrinks back to this
+JOURNAL_SIZE_LIMIT = 8 * 2**20  # a journal grown by a bulk load shrinks back to this
+# Files SQLite keeps beside the index: the rollback journal (this version's), and the
+# WAL and its shared memory of an index written by an earlier version (WAL mode).
+COMPANIONS = ("-journal", "-wal", "-shm")
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another writer's lock
 QUICK_CHECK_SECONDS = 5.0  # the check at opening stops there (errors on use catch the rest)
 KEEP_SET_ASIDE = 2  # damaged index files kept for inspection; older ones are removed
@@ -153,9 +156,14 @@ def connect(location: str, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         con.execute("PRAGMA query_only = 1")
     else:
-        con.execute("PRAGMA journal_mode = WAL")
-        con.execute("PRAGMA synchronous = NORMAL")
-        con.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        # A rollback journal, not WAL: WAL maps its -shm file into memory, and a -shm
+        # truncated or made immutable by someone else then kills the whole process
+        # (SIGBUS) at the next read. A journal is only ever read and written.
+        con.execute("PRAGMA journal_mode = TRUNCATE")
+        # The index is a cache: safe when a program crashes (the system has the data),
+        # and a power loss that damages it gets it set aside and rebuilt.
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
     return con
 
 
@@ -195,12 +203,16 @@ def open_writer(location: str, root: str) -> sqlite3.Connection:
 
 
 def check_file(
-    location: str, opened: tuple[int, int] | None, seen: tuple[int, int] | None
+    location: str,
+    opened: tuple[int, int] | None,
+    seen: tuple[int, int] | None,
+    by_sqlite: bool = False,
 ) -> tuple[int, int] | None:
     """StoreCorrupt unless the file at ``location`` is still the one opened, never
     shorter than its last ``seen`` (size, mtime) (SQLite never shrinks it: a truncation
     is damage) and, when something else modified it, found sound by SQLite's quick check
-    on a connection of its own (past every cache). Returns what is seen now."""
+    on a connection of its own (past every cache), unless ``by_sqlite`` (another
+    connection's commit, which SQLite counted). Returns what is seen now."""
     now = identity(location)
     if now is None:
         raise StoreCorrupt(f"the index file {location} was deleted")
@@ -211,6 +223,8 @@ def check_file(
         return current
     if current[0] < seen[0]:
         raise StoreCorrupt(f"the index file {location} was truncated")
+    if by_sqlite:
+        return current
     con = connect(location, readonly=True)
     try:
         problem = quick_check(con)
@@ -277,20 +291,20 @@ def size_and_mtime(location: str) -> tuple[int, int] | None:
 
 
 def delete_files(location: str) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", *COMPANIONS):
         with contextlib.suppress(FileNotFoundError):
             os.remove(location + suffix)
 
 
 def set_aside(location: str, opened: tuple[int, int] | None) -> str | None:
-    """Rename a damaged index file to ``<name>.corrupt-<time>`` (its WAL beside it),
-    keeping the last KEEP_SET_ASIDE of them. Nothing is moved when the file at
-    ``location`` is no longer the one that was opened (another server already replaced
-    it); the WAL and shared memory of a deleted file are removed, as SQLite would
-    otherwise replay them into the next file."""
+    """Rename a damaged index file to ``<name>.corrupt-<time>`` (its journal or WAL
+    beside it), keeping the last KEEP_SET_ASIDE of them. Nothing is moved when the file
+    at ``location`` is no longer the one that was opened (another server already
+    replaced it); the journal, WAL and shared memory of a deleted file are removed, as
+    SQLite would otherwise replay them into the next file."""
     current = identity(location)
     if current is None:
-        for suffix in ("-wal", "-shm"):
+        for suffix in COMPANIONS:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(location + suffix)
         return None
@@ -302,16 +316,21 @@ def set_aside(location: str, opened: tuple[int, int] | None) -> str | None:
         n += 1
         dest = f"{location}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
     os.replace(location, dest)
-    if os.path.exists(location + "-wal"):
-        os.replace(location + "-wal", dest + "-wal")
+    for suffix in ("-journal", "-wal"):
+        if os.path.exists(location + suffix):
+            os.replace(location + suffix, dest + suffix)
     with contextlib.suppress(FileNotFoundError):
         os.remove(location + "-shm")
     older = sorted(
-        (p for p in glob.glob(glob.escape(location) + ".corrupt-*") if not p.endswith("-wal")),
+        (
+            p
+            for p in glob.glob(glob.escape(location) + ".corrupt-*")
+            if not p.endswith(("-wal", "-journal"))
+        ),
         key=os.path.getmtime,
     )
     for path in older[:-KEEP_SET_ASIDE]:
-        for suffix in ("", "-wal"):
+        for suffix in ("", "-journal", "-wal"):
             with contextlib.suppress(OSError):
                 os.remove(path + suffix)
     return dest
@@ -343,9 +362,22 @@ def classify(error: BaseException, location: str) -> StoreError | None:
         return StoreBusy(f"a read of the index at {location} was interrupted ({text})")
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "is locked" in text:
         return StoreBusy(f"the index at {location} is locked by another program ({text})")
+    if code == "SQLITE_READONLY" or "readonly database" in text or _unwritable(location):
+        return StoreUnavailable(
+            f"the index file {location} cannot be changed ({text}): it, its -journal "
+            "file, or its folder is read-only (permissions, an immutable attribute: see "
+            "lsattr and chattr -i, or a read-only file system)"
+        )
     if code.startswith(_UNAVAILABLE_CODES) or any(t in text for t in _UNAVAILABLE_TEXT):
         return StoreUnavailable(f"the index at {location} cannot be used ({text})")
     return None
+
+
+def _unwritable(location: str) -> bool:
+    """Whether the index file, a companion of it, or its folder cannot be written (for
+    root too: an immutable attribute)."""
+    paths = [location + s for s in ("", *COMPANIONS)] + [os.path.dirname(location) or "."]
+    return any(os.path.exists(p) and not os.access(p, os.W_OK) for p in paths)
 
 
 @contextlib.contextmanager

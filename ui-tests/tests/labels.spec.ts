@@ -59,6 +59,11 @@ test.describe('Labels and renames', () => {
     await page.keyboard.type(`See ((widget sales ${suffix}`);
     const list = page.locator('.cm-tooltip-autocomplete');
     await expect(list.locator('li').first()).toContainText(label);
+    // The list settles (its query answered, the first option selected) before Enter
+    // picks it: an Enter while it is being replaced would only end the line.
+    await expect(list.locator('li[aria-selected="true"]')).toContainText(label);
+    await page.waitForTimeout(300);
+    await expect(list.locator('li[aria-selected="true"]')).toContainText(label);
     await page.keyboard.press('Enter');
     await expect(cells.nth(1).locator('.cm-content')).toContainText(
       `See ((${label}))`

@@ -16,7 +16,6 @@ state:
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ import nbformat
 import orjson
 from nbformat.sign import NotebookNotary
 
-from .notebook import Skip, load_notebook, read_bounded
+from .notebook import Skip, notebook_state, read_notebook
 from .refs import is_block_id
 from .store import FileState
 
@@ -157,7 +156,7 @@ class NotebookReader:
     # -- steps -----------------------------------------------------------------------
     def _parse(self, os_path: str, state: FileState) -> NotebookContent | None:
         try:
-            nb = load_notebook(read_bounded(os_path, state.size, self.max_size))
+            nb = read_notebook(os_path, self.max_size)
         except Skip:
             return None
         cells: list[dict[str, Any]] = nb["cells"]
@@ -213,8 +212,4 @@ class NotebookReader:
 
 
 def _state(os_path: str) -> FileState | None:
-    try:
-        st = os.stat(os_path)
-    except (OSError, ValueError):
-        return None
-    return FileState(st.st_mtime_ns, st.st_size)
+    return notebook_state(os_path)

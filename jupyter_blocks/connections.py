@@ -10,6 +10,7 @@ what the server would: nothing from a hidden file (``TreeRules.hidden``: hidden 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from .indexer import TreeRules
 from .mentions import find_mentions
 from .store import Block, BlockStore
+from .textnotebooks import is_notebook_name
 
 # Candidate cells read from the full-text index per name, and entries served.
 MAX_CANDIDATES = 500
@@ -34,7 +36,7 @@ def notebook_names(path: str, title: str) -> list[str]:
     """What names a notebook in prose: its title (first heading), then its file name
     without ``.ipynb`` (each once, compared without case)."""
     name = path.rsplit("/", 1)[-1]
-    stem = name[:-6] if name.lower().endswith(".ipynb") else name
+    stem = posixpath.splitext(name)[0] if is_notebook_name(name) else name
     names: list[str] = []
     for candidate in (title.strip(), stem.strip()):
         if candidate and candidate.casefold() not in {n.casefold() for n in names}:

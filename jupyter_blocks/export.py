@@ -11,7 +11,7 @@ from nbconvert.writers import FilesWriter
 
 from .export_report import ExportReport
 from .nbconvert import TransclusionPreprocessor
-from .notebook import DEFAULT_MAX_SIZE, load_notebook, read_bounded
+from .notebook import DEFAULT_MAX_SIZE, read_notebook
 from .store import BlockStore
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -35,7 +35,7 @@ def export(
     """Export the notebook at ``source`` (under ``root``) as ``to``: ``html``,
     ``markdown`` or ``notebook``. Raises Skip when the notebook cannot be read (not a
     regular file, larger than ``max_size`` bytes, not a notebook)."""
-    content = load_notebook(read_bounded(source, 0, max_size))
+    content = read_notebook(source, max_size)
     # What nbformat could not hold (a cell or an output that is not an object) is left
     # out, as JupyterLab cannot show it either.
     content["cells"] = [c for c in content["cells"] if c.get("cell_type") != "invalid"]

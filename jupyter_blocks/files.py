@@ -13,6 +13,10 @@ import stat
 from typing import Any, BinaryIO, Literal, overload
 
 
+class Skip(Exception):
+    """A file that cannot be indexed; the message says why, for the user."""
+
+
 def open_regular(os_path: str) -> BinaryIO:
     """``os_path`` opened for reading in binary, or OSError when it is not a regular
     file (its message says so)."""

@@ -9,6 +9,7 @@ import fnmatch
 import functools
 import logging
 import os
+import posixpath
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -16,8 +17,10 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .notebook import Skip, read_notebook_file
+from .notebook import Skip, notebook_state, read_notebook_file
 from .store import BlockStore, FileState, NotebookRow, StoreFull
+from .textnotebooks import TEXT_SUFFIXES as TEXT
+from .textnotebooks import NotANotebook, PairedText, is_notebook_name
 
 # Folders never indexed, even when hidden files are allowed: tool caches, version
 # control, dependencies. Virtual environments are recognised by their pyvenv.cfg.
@@ -187,6 +190,7 @@ class TreeRules:
                 entries = list(os.scandir(self.os_path(rel_dir)))
             except OSError:
                 continue
+            names = {entry.name for entry in entries}
             for entry in entries:
                 name = entry.name
                 if self.hides(name):
@@ -197,16 +201,21 @@ class TreeRules:
                         if not is_environment(entry.path):
                             stack.append(rel)
                         continue
-                    if not name.endswith(".ipynb"):
+                    if not is_notebook_name(name):
                         continue
                     if entry.is_symlink() and not self.allows(rel):
                         continue
                     if not entry.is_file():
                         continue
-                    st = entry.stat()
+                    if name.endswith(".ipynb") and any(name[:-6] + t in names for t in TEXT):
+                        state = notebook_state(entry.path, names)  # a pair, maybe
+                    else:
+                        st = entry.stat()
+                        state = FileState(st.st_mtime_ns, st.st_size)
                 except OSError:
                     continue
-                yield rel, FileState(st.st_mtime_ns, st.st_size)
+                if state is not None:
+                    yield rel, state
 
 
 class Indexer:
@@ -227,6 +236,10 @@ class Indexer:
         self.deferred: list[str] = []
         # Notebooks the store had no room for (path -> why), to try again later.
         self.unstored: dict[str, str] = {}
+        # Text files read and found not to be notebooks (a .py module, a README.md), or
+        # the text half of a pair, at the state they were read: not read again until
+        # they change.
+        self.ignored: dict[str, FileState] = {}
 
     def plan(self, under: str = "") -> tuple[list[tuple[str, FileState]], list[str]]:
         """What differs between the files under ``under`` and the index: the files to
@@ -237,7 +250,11 @@ class Indexer:
         if under:
             prefix = storable(under).rstrip("/") + "/"
             known = {p: s for p, s in known.items() if p.startswith(prefix)}
-        stale = [(p, s) for p, s in on_disk.items() if known.get(storable(p)) != s]
+        stale = [
+            (p, s)
+            for p, s in on_disk.items()
+            if known.get(storable(p)) != s and self.ignored.get(p) != s
+        ]
         stale.sort(key=lambda item: (item[1].mtime_ns, storable(item[0])))
         held = {storable(p) for p in on_disk}
         gone = sorted(p for p in known if p not in held)
@@ -268,6 +285,7 @@ class Indexer:
         ``unstored`` when the store is full; a fault of the store itself is raised."""
         change = Change()
         rows: list[tuple[NotebookRow, FileState]] = []
+        partners: list[str] = []
         for path, state, result in batch.items:
             now = self._state_on_disk(path)
             if now is None:
@@ -275,6 +293,15 @@ class Indexer:
                 continue  # gone: the event of its removal removes it from the index
             if now != state:
                 state, result = now, self._read_one(path, now)
+            if isinstance(result, (NotANotebook, PairedText)):
+                # Not a notebook of its own: nothing stored (what was is removed).
+                self.ignored[path] = state
+                if self._known(path):
+                    change.update(self.remove([storable(path)]))
+                if isinstance(result, PairedText):
+                    partners.append(posixpath.join(posixpath.dirname(path), result.notebook))
+                continue
+            self.ignored.pop(path, None)
             if isinstance(result, NotebookRow):
                 result.scan = batch.scan
                 rows.append((result, state))
@@ -285,7 +312,12 @@ class Indexer:
                 self._put_skipped(path, state, str(result), change)
         if rows:
             self._put_rows(rows, change)
+        for partner in partners:  # its text changed: the pair is read again
+            change.update(self.refresh(partner))
         return change
+
+    def _known(self, path: str) -> bool:
+        return self.store.file_state(storable(path)) is not None
 
     def _put_rows(self, rows: list[tuple[NotebookRow, FileState]], change: Change) -> None:
         try:
@@ -340,11 +372,7 @@ class Indexer:
         return self.write(self.read(files))
 
     def _state_on_disk(self, path: str) -> FileState | None:
-        try:
-            st = os.stat(self.rules.os_path(path))
-        except (OSError, ValueError):
-            return None
-        return FileState(st.st_mtime_ns, st.st_size)
+        return notebook_state(self.rules.os_path(path))
 
     def _being_written(self, path: str, state: FileState, skip: Skip) -> bool:
         """Whether an indexed notebook that reads as broken is most likely being written
@@ -401,9 +429,9 @@ class Indexer:
         if os.path.isdir(os_path):
             stale, gone = self.plan(path)
             return stale, self.remove(gone)
-        state = self._state_on_disk(path) if path.endswith(".ipynb") else None
+        state = self._state_on_disk(path) if is_notebook_name(path) else None
         if state is not None and os.path.isfile(os_path):
-            if self.store.file_state(storable(path)) == state:
+            if self.store.file_state(storable(path)) == state or self.ignored.get(path) == state:
                 return [], Change()
             return [(path, state)], Change()
         return [], self.remove(self._known_under(path))

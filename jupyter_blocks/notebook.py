@@ -8,11 +8,13 @@ from __future__ import annotations
 import codecs
 import os
 import posixpath
+import stat
 from typing import Any
 
 import orjson
 
-from .files import open_regular
+from . import textnotebooks as text
+from .files import Skip, open_regular
 from .labels import label_of
 from .refs import MAX_PARSE_COST, find_references, is_block_id, parse_cost
 from .searchtext import index_text
@@ -25,13 +27,63 @@ CELL_TYPES = ("markdown", "code", "raw")
 DEFAULT_MAX_SIZE = 100 * 2**20
 
 
-class Skip(Exception):
-    """A file that cannot be indexed; the message says why, for the user."""
-
-
 def read_notebook_file(os_path: str, path: str, state: FileState, max_size: int) -> NotebookRow:
     """Read and parse ``os_path`` (served as ``path``) into a NotebookRow, or raise Skip."""
-    return notebook_row(load_notebook(read_bounded(os_path, state.size, max_size)), path, state)
+    return notebook_row(read_notebook(os_path, max_size, state.size), path, state)
+
+
+def read_notebook(os_path: str, max_size: int, size: int = 0) -> dict[str, Any]:
+    """The notebook at ``os_path`` as the block model reads it (``load_notebook``): an
+    ``.ipynb``, or a text notebook (``textnotebooks.py``); a paired ``.ipynb`` with its
+    inputs from its text file when that is newer. Skip with a reason otherwise (also a
+    file of more than ``max_size`` bytes, or that is not a regular file)."""
+    name = os.path.basename(os_path)
+    if text.is_text_name(name):
+        data = read_bounded(os_path, size, max_size)
+        decoded = text.decode(data)
+        if text.looks_like_notebook(decoded, name):
+            partner = text.paired_notebook(os_path, decoded)
+            if partner is not None:
+                raise text.PairedText(os.path.basename(partner))
+        return load_notebook(data, name)
+    try:
+        mtime_ns = os.stat(os_path).st_mtime_ns
+    except (OSError, ValueError) as error:
+        raise Skip(f"cannot be read: {getattr(error, 'strerror', None) or error}") from None
+    # (``size`` may be a pair's, both files': the file's own is checked as it is read.)
+    nb = load_notebook(read_bounded(os_path, 0, max_size))
+    partner = text.paired_text(os_path, nb)
+    if partner is None:
+        return nb
+    both = text.combined(nb, mtime_ns, partner, lambda p: read_bounded(p, 0, max_size))
+    if both is not nb:
+        both["cells"] = [_normalized_cell(cell) for cell in both["cells"]]
+    return both
+
+
+def notebook_state(os_path: str, siblings: set[str] | None = None) -> FileState | None:
+    """A notebook file's state, or None when it is gone. An ``.ipynb`` with a text
+    notebook of its stem beside it (a pair, maybe) gets both files' state (the later
+    time, the sum of the sizes), so that a change to either gets it read again.
+    ``siblings``: the names in its folder, when known (no look for absent ones)."""
+    try:
+        st = os.stat(os_path)
+    except (OSError, ValueError):
+        return None
+    state = FileState(st.st_mtime_ns, st.st_size)
+    if not os_path.endswith(".ipynb"):
+        return state
+    stem = os_path[: -len(".ipynb")]
+    for suffix in text.TEXT_SUFFIXES:
+        if siblings is not None and os.path.basename(stem) + suffix not in siblings:
+            continue
+        try:
+            other = os.stat(stem + suffix)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(other.st_mode):
+            state = FileState(max(state.mtime_ns, other.st_mtime_ns), state.size + other.st_size)
+    return state
 
 
 def read_bounded(os_path: str, size: int, max_size: int) -> bytes:
@@ -76,9 +128,11 @@ def load_json(data: bytes) -> dict[str, Any]:
     return nb
 
 
-def load_notebook(data: bytes) -> dict[str, Any]:
+def load_notebook(data: bytes, name: str = "") -> dict[str, Any]:
     """A notebook file's bytes as the block model reads them: nbformat 4 JSON with
-    nbformat's own reading rules applied, or Skip with a reason a user can act on.
+    nbformat's own reading rules applied, or Skip with a reason a user can act on. A
+    ``name`` of a text notebook (``.py``, ``.md``, ``.Rmd``, ``.qmd``) is read by
+    jupytext (``textnotebooks.load_text``), then normalized the same way.
 
     The one step from disk to blocks (the index, the REST API, the CLI, check, export
     and reuse all read through it). On disk nbformat writes every multiline string as a
@@ -100,6 +154,10 @@ def load_notebook(data: bytes) -> dict[str, Any]:
     is not an object becomes ``{"output_type": "invalid", "reason": ...}`` (positions
     matter: references address cells, and facets outputs, by position).
     """
+    if name and text.is_text_name(name):
+        nb = text.load_text(data, name)
+        nb["cells"] = [_normalized_cell(cell) for cell in nb["cells"]]
+        return nb
     nb = load_json(data)
     major = nb.get("nbformat")
     if not isinstance(major, int) or isinstance(major, bool):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import posixpath
 import stat
 import time
 from datetime import datetime
@@ -43,13 +44,18 @@ from .ids import (
     IdChange,
     IdError,
     add_missing_ids,
+    new_id,
     parse,
     replace_ids,
     replace_sources,
     valid_id,
 )
-from .notebook import normalize_path
+from .ids import parse as _parse_json
+from .notebook import Skip, normalize_path
 from .service import BlocksService, IndexUnavailable
+from .textnotebooks import decode, is_notebook_name, is_text_name, paired_text, read_text
+from .textwrites import replace_sources as text_replace_sources
+from .textwrites import set_id
 
 # A file modified by someone else this recently may be being written: the write waits
 # for it to rest this long once, and is refused if it is written again meanwhile.
@@ -94,9 +100,12 @@ class IdKeeper:
         ``proposed``: the ids the open document gave its cells (used for cells without
         one, unless another block already holds them)."""
         path = self._notebook_path(path)
+        if is_text_name(path):
+            return await self._ensure_text_id(path, index, proposed, last_modified)
         async with self._lock(path):
             os_path = self._checked(path)
             data, text = await self._read(path, os_path, last_modified)
+            self._in_step(path, os_path, text)
             cells = _cells(text)
             if not 0 <= index < len(cells):
                 raise BadRequest(f"{path} has {len(cells)} cells: there is no cell {index}.")
@@ -111,6 +120,36 @@ class IdKeeper:
                 change = await asyncio.to_thread(add_missing_ids, text, usable)
             await self._write(path, os_path, data, text, change)
             return {"id": change.ids[index], "path": path, "index": index, "written": True}
+
+    async def _ensure_text_id(
+        self, path: str, index: int, proposed: list[str] | None, last_modified: str | None
+    ) -> dict[str, Any]:
+        """``ensure_id`` for a text notebook: the id goes into the cell's metadata in
+        the format's own syntax (``textwrites.set_id``), every other byte kept."""
+        async with self._lock(path):
+            os_path = self._checked(path)
+            data, _ = await self._read(path, os_path, last_modified)
+            name = posixpath.basename(path)
+            try:
+                nb = await asyncio.to_thread(read_text, decode(data), name)
+            except Skip as skip:
+                raise Conflict(f"{path} cannot be read as a notebook: {skip}.") from None
+            if not 0 <= index < len(nb.cells):
+                raise BadRequest(f"{path} has {len(nb.cells)} cells: there is no cell {index}.")
+            current = nb.cells[index].get("id")
+            here = isinstance(current, str) and valid_id(current)
+            if here and await self._resolves_here(path, index, current, nb.cells):
+                return {"id": current, "path": path, "index": index, "written": False}
+            usable = await self._usable_proposals(proposed)
+            offered = usable[index] if usable and index < len(usable) else ""
+            taken = {c.get("id") for c in nb.cells}
+            cell_id = offered if valid_id(offered) and offered not in taken else new_id()
+            try:
+                changed = await asyncio.to_thread(set_id, data, name, index, cell_id)
+            except IdError as error:
+                raise Conflict(f"{path}: {error}.") from None
+            await self._write_text(path, os_path, data, changed)
+            return {"id": cell_id, "path": path, "index": index, "written": True}
 
     async def reassign_ids(self, path: str) -> dict[str, Any]:
         """Fresh ids for the cells of a copy that repeat ids of another notebook (or of an
@@ -158,6 +197,15 @@ class IdKeeper:
         async with self._lock(path):
             os_path = self._checked(path)
             data, text = await self._read(path, os_path, None)
+            if is_text_name(path):
+                try:
+                    name = posixpath.basename(path)
+                    changed = await asyncio.to_thread(text_replace_sources, data, name, edits)
+                except (IdError, Skip) as error:
+                    raise Conflict(f"{path}: {error}.") from None
+                await self._write_text(path, os_path, data, changed)
+                return
+            self._in_step(path, os_path, text)
             try:
                 change = await asyncio.to_thread(replace_sources, text, edits)
             except IdError as error:
@@ -167,9 +215,27 @@ class IdKeeper:
     # -- steps -------------------------------------------------------------------------
     def _notebook_path(self, path: str) -> str:
         path = normalize_path(path)
-        if not path.endswith(".ipynb"):
-            raise BadRequest(f"{path or 'An empty path'} is not a notebook (.ipynb) path.")
+        if not is_notebook_name(path):
+            raise BadRequest(
+                f"{path or 'An empty path'} is not a notebook path (.ipynb, or a text "
+                "notebook: .py, .md, .Rmd, .qmd)."
+            )
         return path
+
+    def _in_step(self, path: str, os_path: str, text: str) -> None:
+        """Refuse to write an ``.ipynb`` whose paired text file is newer: its cells as
+        served come from the text, and would not be the ones written."""
+        try:
+            partner = paired_text(os_path, _parse_json(text))
+            if partner is None or os.stat(partner).st_mtime_ns <= os.stat(os_path).st_mtime_ns:
+                return
+        except (OSError, IdError):
+            return
+        raise Conflict(
+            f"{path} is paired with {posixpath.basename(partner)}, which is newer: open "
+            "the notebook in JupyterLab (with jupytext) and save it so that both agree, "
+            "then try again."
+        )
 
     def _lock(self, path: str) -> asyncio.Lock:
         return self._locks.setdefault(path, asyncio.Lock())
@@ -273,6 +339,32 @@ class IdKeeper:
         try:
             await self.service.sync(path)
         except IndexUnavailable as error:  # the ids are written; the index catches up later
+            self.service.log.warning("jupyter-blocks: %s not reindexed yet: %s", path, error)
+
+    async def _write_text(self, path: str, os_path: str, data: bytes, changed: bytes) -> None:
+        """Write a text notebook's new bytes through the ContentsManager (as a text
+        file), with every check of ``_write``."""
+        model = {"type": "file", "format": "text", "content": changed.decode("utf-8")}
+        wait = self._check_at_write(path, os_path, data, patient=True)
+        if wait:
+            await asyncio.sleep(wait)
+            self._check_at_write(path, os_path, data, patient=False)
+        await ensure_async(self.cm.save(model, path))
+        try:
+            written = await asyncio.to_thread(read_regular, os_path, self.service.indexer.max_size)
+        except OSError:
+            written = b""
+        if written.removeprefix(b"\xef\xbb\xbf") != changed.removeprefix(b"\xef\xbb\xbf"):
+            raise Conflict(
+                f"Another program wrote {path} while it was being saved; its version is "
+                "kept. Try again."
+            )
+        with contextlib.suppress(OSError):
+            st = os.stat(os_path)
+            self._ours[path] = (st.st_mtime_ns, st.st_size)
+        try:
+            await self.service.sync(path)
+        except IndexUnavailable as error:
             self.service.log.warning("jupyter-blocks: %s not reindexed yet: %s", path, error)
 
     def _check_at_write(self, path: str, os_path: str, data: bytes, patient: bool) -> float:

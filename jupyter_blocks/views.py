@@ -59,6 +59,10 @@ def notebook_language(notebook: dict[str, Any]) -> str:
             name = info.get("name" if key == "language_info" else "language")
             if isinstance(name, str):
                 return language_tag(name)
+    # A text notebook whose header names no kernel: the language jupytext found.
+    jupytext = metadata.get("jupytext")
+    if isinstance(jupytext, dict):
+        return language_tag(jupytext.get("main_language"))
     return ""
 
 

@@ -20,6 +20,7 @@ from watchfiles import Change as WatchChange
 from watchfiles import awatch
 
 from .indexer import TreeRules
+from .textnotebooks import is_notebook_name
 
 HEALTHY_AFTER = 60.0  # seconds of watching after which past failures are forgotten
 RECHECK_AFTER = 1.0  # seconds after a restart before the root is checked once more
@@ -106,6 +107,6 @@ class TreeWatcher:
             if any(self.rules.hides(part) for part in rel.split("/")):
                 return False
             # Notebooks, and folders (a folder moved or deleted carries its notebooks).
-            return os_path.endswith(".ipynb") or not os.path.isfile(os_path)
+            return is_notebook_name(os_path) or not os.path.isfile(os_path)
         except Exception:  # an odd path is the indexer's to judge, never the watcher's end
             return True

@@ -33,6 +33,14 @@ step "Installing Python dependencies, jupyter-blocks (editable) and what the dem
 # demo's requirements: the demo's first look below and UI tests run its cells.
 SKIP_JUPYTER_BUILDER=1 pip install -q --disable-pip-version-check -e ".[test]" -r demo/requirements.txt
 
+# jupytext (for text notebooks) brings its own server extension, which replaces the
+# ContentsManager: the tests run with Jupyter's own, which jupyter-blocks needs (a test
+# enables jupytext's where it matters).
+# (jupytext's own conf.d file enables it and sorts after what `jupyter server extension
+# disable` writes, so a file that sorts last turns it off.)
+printf '{"ServerApp": {"jpserver_extensions": {"jupyterlab_jupytext": false}}}\n' \
+  >"$VIRTUAL_ENV/etc/jupyter/jupyter_server_config.d/zz-tests-no-jupytext-contents.json"
+
 step "Installing Node dependencies and building the labextension"
 jlpm install >/dev/null
 jlpm build

@@ -17,6 +17,7 @@ from tornado import web
 
 from ..handlers import BlocksHandler
 from ..notebook import normalize_path
+from ..textnotebooks import is_notebook_name
 from .errors import RecipeTooLarge, UseError
 from .source import read_source_notebook, recipe_json
 
@@ -32,7 +33,7 @@ class RecipeHandler(BlocksHandler):
             path, wanted = await self._place_of(self.checked_id(block_id))
         else:
             path, wanted = self._place_from_query()
-        if not path.endswith(".ipynb") or not self._served(path):
+        if not is_notebook_name(path) or not self._served(path):
             raise web.HTTPError(404, f"No notebook at {path[:200]} that this server serves.")
         # Bounded: read and planned on the service's workers, stopping by themselves at
         # the request bound (a 503 past it); a recipe over the size limit is a 422.

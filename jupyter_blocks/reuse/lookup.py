@@ -263,11 +263,12 @@ class LocalIndex:
         endpoint)."""
         from ..indexer import TreeRules
         from ..notebook import normalize_path
+        from ..textnotebooks import is_notebook_name
         from .source import read_source_notebook, recipe_json
 
         assert ref.path is not None
         path = normalize_path(ref.path)
-        if not path.endswith(".ipynb") or not TreeRules(root).allows(path):
+        if not is_notebook_name(path) or not TreeRules(root).allows(path):
             raise BlockNotFound(f"No notebook at {path} that a Jupyter server would serve.")
         notebook = read_source_notebook(os.path.join(root, *path.split("/")), path)
         if ref.index >= len(notebook.cells):

@@ -4,11 +4,10 @@ for the REST API and the kernel)."""
 from __future__ import annotations
 
 import datetime
-import errno
+import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..files import read_regular
 from ..notebook import DEFAULT_MAX_SIZE
 from .closure import MAX_CELLS, Cell, Plan, plan
 from .deps import PROVIDED
@@ -60,20 +59,23 @@ def read_source_notebook(
     os_path: str, path: str, max_size: int = DEFAULT_MAX_SIZE
 ) -> SourceNotebook:
     """The notebook at ``os_path`` (shown to users as ``path``), or a UseError saying why
-    it cannot be read."""
+    it cannot be read: the project's one reader (``notebook.read_notebook``: only a
+    regular file, opened without waiting, within ``max_size`` bytes; text notebooks and
+    pairs too)."""
+    from ..notebook import Skip, read_notebook
+    from ..views import notebook_language
+
+    if not os.path.lexists(os_path):
+        raise BlockNotFound(f"There is no notebook at {path}.")
     try:
-        # Only a regular file, opened without waiting (a pipe named .ipynb never
-        # answers), and never more than the limit.
-        data, mtime = read_regular(os_path, max_size, with_mtime=True)
+        mtime = os.stat(os_path).st_mtime
+        nb = read_notebook(os_path, max_size)
     except FileNotFoundError:
         raise BlockNotFound(f"There is no notebook at {path}.") from None
     except OSError as error:
-        if error.errno == errno.EFBIG:
-            raise UseError(f"{path} is larger than {max_size / 2**20:.0f} MiB: not read.") from None
         raise UseError(f"{path} cannot be read: {error.strerror or error}") from None
-    nb = _load(data, path)
-    from ..views import notebook_language
-
+    except Skip as skip:
+        raise UseError(f"{path} cannot be read as a notebook: {skip}") from None
     cells = nb.get("cells")
     return SourceNotebook(
         path=path,
@@ -81,16 +83,6 @@ def read_source_notebook(
         language=notebook_language(nb),
         mtime=mtime,
     )
-
-
-def _load(data: bytes, path: str) -> dict[str, Any]:
-    """The project's one notebook reader (nbformat's joining rules, v3 converted)."""
-    from ..notebook import Skip, load_notebook
-
-    try:
-        return load_notebook(data)
-    except Skip as skip:
-        raise UseError(f"{path} cannot be read as a notebook: {skip}") from None
 
 
 def _source(cell: dict[str, Any]) -> str:

@@ -1,0 +1,166 @@
+"""Text notebooks are block sources (issue 29, part 1): py:percent, MyST markdown, R
+Markdown and Quarto files indexed as notebooks through jupytext, their cells blocks with
+ids kept in the format's own cell metadata: referenced, embedded (a paired .ipynb
+supplies outputs), searched, backlinked, labelled, given ids, checked and exported like
+.ipynb, over real HTTP and the command line."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import run_check
+from textfixtures import fake_program, text_root
+
+pytestmark = pytest.mark.both_stores
+
+
+@pytest.fixture
+def pandoc_ran(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A pandoc on the server's PATH that records each run."""
+    ran = fake_program(tmp_path / "bin", "pandoc")
+    fake_program(tmp_path / "bin", "quarto")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    return ran
+
+
+@pytest.fixture
+def texts(jp_root_dir: Path, pandoc_ran: Path) -> Path:
+    text_root(jp_root_dir)
+    # The text half of the pair edited later (in an editor): its inputs are the truth
+    pair = jp_root_dir / "pair.py"
+    pair.write_text(pair.read_text().replace("a = 1\n", "a = 41 + 1\n"))
+    later = time.time() + 5
+    os.utime(pair, (later, later))
+    return jp_root_dir
+
+
+def diff(before: str, after: str) -> list[str]:
+    return [
+        line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"
+    ]
+
+
+async def test_text_notebooks_are_indexed_and_others_left_alone(texts, blocks, pandoc_ran):
+    status = await blocks.ready()
+    # analysis.md, script.py, report.Rmd, sales.qmd, the pair (once), host.ipynb
+    assert status["notebooks"] == 6
+    skipped = {s["path"]: s["reason"] for s in status["skipped"]}
+    # A half-written text notebook and one that only pandoc reads: skipped, said why
+    assert set(skipped) == {"half.py", "read-by-pandoc.md"}
+    assert "UTF-8" in skipped["half.py"]
+    assert "never runs programs" in skipped["read-by-pandoc.md"]
+    # No program ran to read them
+    assert not pandoc_ran.exists()
+    # A readme and a module are no notebooks; the text half of a pair is no second one
+    for path in ("README.md", "module.py", "pair.py"):
+        assert path not in skipped
+        code, _ = await blocks.error("backlink-counts", path=path)
+        assert code == 404  # not a notebook the index holds
+    found = await blocks.get("search", q="readme")
+    assert found["results"] == []
+
+
+async def test_blocks_of_text_notebooks_resolve_search_and_backlink(texts, blocks):
+    await blocks.ready()
+    model = await blocks.get("block", "churn-model")
+    assert (model["path"], model["index"], model["cell_type"]) == ("analysis.md", 2, "code")
+    assert model["source"] == "import math\nrate = 0.1\nrate"
+    assert model["language"] == "python"
+    # Ids from each format's own metadata
+    for block_id, path in [
+        ("churn-intro", "analysis.md"),
+        ("script-calc", "script.py"),
+        ("rmd-chunk", "report.Rmd"),
+    ]:
+        assert (await blocks.get("block", block_id))["path"] == path
+    # Labels (Quarto's #| label:) work like ids, in .md and .qmd alike
+    assert (await blocks.get("block", "fig-churn"))["path"] == "analysis.md"
+    assert (await blocks.get("block", "fig-quarto"))["path"] == "sales.qmd"
+    # Searched, and backlinked from text notebooks and from .ipynb
+    hits = (await blocks.get("search", q="customers leave"))["results"]
+    assert [h["id"] for h in hits] == ["churn-intro"]
+    assert await blocks.backlink_set("churn-model") == {
+        ("script-notes", "script.py", "ref"),
+        ("host-1", "host.ipynb", "embed"),
+    }
+
+
+async def test_a_pair_is_one_notebook_with_the_texts_inputs_and_the_ipynbs_outputs(texts, blocks):
+    await blocks.ready()
+    found = (await blocks.post("resolve", body={"ids": ["pair-a"]}))["blocks"]["pair-a"]
+    assert found["path"] == "pair.ipynb"
+    assert found["source"] == "a = 41 + 1\na"  # from pair.py, newer
+    assert found["outputs"][0]["data"]["text/plain"] == "1"  # from pair.ipynb
+    hits = (await blocks.get("search", q="Paired notebook"))["results"]
+    assert [h["path"] for h in hits] == ["pair.ipynb"]
+
+
+async def test_an_id_is_written_in_the_formats_own_syntax_and_nothing_else(texts, blocks):
+    await blocks.ready()
+    before = (texts / "analysis.md").read_text()
+    # The labelled cell has no id: a reference to it needs one
+    reply = await blocks.post("ensure-id", body={"path": "analysis.md", "index": 3})
+    assert reply["written"] is True
+    after = (texts / "analysis.md").read_text()
+    assert diff(before, after) == [f"+ :id: {reply['id']}", "+ "]
+    assert (await blocks.get("block", reply["id"]))["index"] == 3
+    # A cell that has one keeps it, and nothing is written
+    before = (texts / "script.py").read_bytes()
+    reply = await blocks.post("ensure-id", body={"path": "script.py", "index": 1})
+    assert (reply["id"], reply["written"]) == ("script-calc", False)
+    assert (texts / "script.py").read_bytes() == before
+    # Quarto: the chunk header takes it
+    before = (texts / "sales.qmd").read_text()
+    reply = await blocks.post("ensure-id", body={"path": "sales.qmd", "index": 2})
+    assert diff(before, (texts / "sales.qmd").read_text()) == [
+        "- ```{python}",
+        f'+ ```{{python id="{reply["id"]}"}}',
+    ]
+
+
+async def test_a_label_renamed_rewrites_references_in_text_notebooks(texts, blocks):
+    await blocks.ready()
+    before = (texts / "script.py").read_text()
+    reply = await blocks.post(
+        "rename-label", body={"label": "fig-churn", "new": "fig-loss", "open": []}
+    )
+    assert {w["path"] for w in reply["written"]} >= {"script.py", "analysis.md"}
+    assert diff(before, (texts / "script.py").read_text()) == [
+        "- # The model: ((churn-model)); the figure: ((fig-churn)).",
+        "+ # The model: ((churn-model)); the figure: ((fig-loss)).",
+    ]
+    assert "#| label: fig-loss" in (texts / "analysis.md").read_text()
+
+
+def test_check_and_export_read_text_notebooks(texts, tmp_path):
+    returncode, _, text = run_check(texts, tmp_path / "home")
+    # Every reference written in a text notebook, and to one, resolves; the two text
+    # files that cannot be read are named with the reason
+    assert "Every reference resolves." in text, text
+    assert "half.py: not valid UTF-8" in text and "read-by-pandoc.md: a pandoc" in text
+    assert returncode == 0
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter_blocks.cli",
+            "export",
+            str(texts / "script.py"),
+            "--to=html",
+            f"--BlocksApp.db_path={tmp_path / 'home' / 'index.sqlite'}",
+        ],
+        env={**os.environ, "JUPYTER_DATA_DIR": str(tmp_path / "home" / "data")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    html = (texts / "script.html").read_text()
+    assert "Script notes" in html and "import math" in html

@@ -345,6 +345,8 @@ class BlocksApp(JupyterApp):
         "search": (SearchCommand, SearchCommand.description),
         "check": (CheckCommand, "Check every reference; exit 1 when one is broken."),
         "export": (ExportCommand, "Export a notebook with its embeds resolved."),
+        # By name: the command builds on BlocksCommand, defined here.
+        "run": ("jupyter_blocks.run_command.RunCommand", "Run a code block headless."),
     }
 
     def start(self) -> None:

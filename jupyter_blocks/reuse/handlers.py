@@ -22,29 +22,9 @@ from .errors import RecipeTooLarge, UseError
 from .source import read_source_notebook, recipe_json
 
 
-class RecipeHandler(BlocksHandler):
-    """The recipe of a block given by id, or of a cell given by notebook path and
-    0-based index (for cells without an id)."""
-
-    @web.authenticated
-    @authorized
-    async def get(self, block_id: str | None = None) -> None:
-        if block_id is not None:
-            path, wanted = await self._place_of(self.checked_id(block_id))
-        else:
-            path, wanted = self._place_from_query()
-        if not is_notebook_name(path) or not self._served(path):
-            raise web.HTTPError(404, f"No notebook at {path[:200]} that this server serves.")
-        # Bounded: read and planned on the service's workers, stopping by themselves at
-        # the request bound (a 503 past it); a recipe over the size limit is a 422.
-        deadline = time.monotonic() + self.blocks.guard.timeout
-        try:
-            recipe = await self.blocks.guard.work(self._recipe, path, wanted, deadline)
-        except RecipeTooLarge as error:
-            raise web.HTTPError(422, str(error)) from None
-        except UseError as error:
-            raise web.HTTPError(404, str(error)) from None
-        self.finish(recipe)
+class PlaceHandler(BlocksHandler):
+    """A handler of a block given by id, or of a cell given by notebook path and 0-based
+    index (``?path=&index=``, for cells without an id)."""
 
     async def _place_of(self, block_id: str) -> tuple[str, str | int]:
         block = await self.blocks.block(block_id)
@@ -82,6 +62,30 @@ class RecipeHandler(BlocksHandler):
         except ValueError:  # a NUL byte
             return False
 
+
+class RecipeHandler(PlaceHandler):
+    """The recipe of a block (``GET``)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, block_id: str | None = None) -> None:
+        if block_id is not None:
+            path, wanted = await self._place_of(self.checked_id(block_id))
+        else:
+            path, wanted = self._place_from_query()
+        if not is_notebook_name(path) or not self._served(path):
+            raise web.HTTPError(404, f"No notebook at {path[:200]} that this server serves.")
+        # Bounded: read and planned on the service's workers, stopping by themselves at
+        # the request bound (a 503 past it); a recipe over the size limit is a 422.
+        deadline = time.monotonic() + self.blocks.guard.timeout
+        try:
+            recipe = await self.blocks.guard.work(self._recipe, path, wanted, deadline)
+        except RecipeTooLarge as error:
+            raise web.HTTPError(422, str(error)) from None
+        except UseError as error:
+            raise web.HTTPError(404, str(error)) from None
+        self.finish(recipe)
+
     def _recipe(self, path: str, wanted: str | int, deadline: float) -> dict[str, Any]:
         """Read the notebook as saved and plan (a worker thread: parsing is blocking)."""
         notebook = read_source_notebook(
@@ -96,7 +100,11 @@ class RecipeHandler(BlocksHandler):
 
 
 def routes(prefix: str, id_pattern: str) -> list[tuple[str, type[BlocksHandler]]]:
+    from .run_handlers import RunHandler  # it builds on PlaceHandler
+
     return [
         (f"{prefix}/recipe/{id_pattern}", RecipeHandler),
         (f"{prefix}/recipe", RecipeHandler),
+        (f"{prefix}/run/{id_pattern}", RunHandler),
+        (f"{prefix}/run", RunHandler),
     ]

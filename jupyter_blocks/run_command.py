@@ -36,6 +36,11 @@ class RunCommand(BlocksCommand):
     name = "jupyter blocks run"
     description = """Run a code block headless: its recipe (the cells use() runs) in a
     fresh kernel, with overrides; print what it shows and where it came from."""
+    examples = """
+        jupyter blocks run sales-plot
+        jupyter blocks run sales-plot --set region=North --set n=5 --json
+        jupyter blocks run sales-plot --no-cache --timeout=60
+        """
     set = List(Unicode(), config=True, help="Overrides, name=value (JSON or text).")
     no_cache = Bool(False, config=True, help="Run again even when a result is cached.")
     allow_untrusted = Bool(False, config=True, help="Run a notebook you have not trusted.")

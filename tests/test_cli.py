@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from helpers import copy_demo
+from traitlets.utils.importstring import import_item
 
 from jupyter_blocks.cli import BlocksApp
 
@@ -165,6 +166,8 @@ def test_every_subcommand_prints_its_help(subcommand: str, flag: str, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     app = BlocksApp.subcommands[subcommand][0]
+    if isinstance(app, str):  # a subcommand named by its import string
+        app = import_item(app)
     assert isinstance(app, type)
     assert " ".join(app.description.split())[:40] in " ".join(result.stdout.split())
     for option in ("--root=", "--db=", "--json", "--no-refresh"):

@@ -53,8 +53,20 @@ REQUESTS = {
     ),
     "rename-label": ("POST", ["rename-label"], None, {"label": "fig-old", "new": "fig-new"}),
     "follow-move": ("POST", ["follow-move"], None, {"from": "old.ipynb", "to": "new.ipynb"}),
+    "run/(?P<block_id>[^/]+)": ("POST", ["run", "sales-plot"], None, {}),
+    "run": ("POST", ["run"], {"path": "data/sales.ipynb", "index": "3"}, {}),
 }
-WRITES = {"ensure-id", "reassign-ids", "link-mention", "label", "rename-label", "follow-move"}
+# A headless run starts a kernel: a read-only user is refused it like a write.
+WRITES = {
+    "ensure-id",
+    "reassign-ids",
+    "link-mention",
+    "label",
+    "rename-label",
+    "follow-move",
+    "run/(?P<block_id>[^/]+)",
+    "run",
+}
 
 
 @pytest.fixture

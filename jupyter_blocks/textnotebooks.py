@@ -120,7 +120,11 @@ def text_format(text: str, name: str) -> dict[str, str]:
         guessed, options = "markdown", {}
     if guessed in PROGRAM_FORMATS:
         raise Skip(_program(guessed))
-    return {"extension": ext, "format_name": guessed or "percent", **options}
+    if not guessed:
+        # jupytext guesses nothing from a header that names a format without its
+        # extension (as people write it by hand): the cells say which one it is.
+        guessed = "percent" if ext == ".py" else "myst" if _MYST_CELL.search(text) else "markdown"
+    return {"extension": ext, "format_name": guessed, **options}
 
 
 def _program(format_name: str) -> str:

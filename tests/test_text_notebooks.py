@@ -164,3 +164,39 @@ def test_check_and_export_read_text_notebooks(texts, tmp_path):
     assert done.returncode == 0, done.stderr
     html = (texts / "script.html").read_text()
     assert "Script notes" in html and "import math" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "cell", "found"),
+    [
+        # Headers as people write them by hand: a format named, its extension not
+        (
+            "notes.md",
+            "jupytext:\n  text_representation:\n    format_name: myst\n",
+            "```{code-cell} ipython3\n:id: hand-myst\n\nx = 1\n```\n",
+            "hand-myst",
+        ),
+        (
+            "notes.md",
+            "kernelspec:\n  name: python3\n  display_name: Python 3\n",
+            "```{code-cell} ipython3\n:id: kernel-myst\n\nx = 1\n```\n",
+            "kernel-myst",
+        ),
+        (
+            "notes.md",
+            "jupyter:\n  kernelspec:\n    name: python3\n    display_name: Python 3\n",
+            '```python id="hand-md"\nx = 1\n```\n',
+            "hand-md",
+        ),
+    ],
+)
+def test_a_hand_written_header_reads_with_the_format_its_cells_use(
+    tmp_path: Path, name: str, header: str, cell: str, found: str
+):
+    path = tmp_path / name
+    path.write_text(f"---\n{header}---\n\n# Notes\n\n{cell}")
+    from jupyter_blocks.notebook import read_notebook
+
+    cells = read_notebook(str(path), 2**20)["cells"]
+    assert [c.get("id") for c in cells if c["cell_type"] == "code"] == [found]
+    assert cells[0]["source"] == "# Notes"

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from jupyter_blocks.indexer import Indexer, TreeRules
+from jupyter_blocks.index.indexer import Indexer
+from jupyter_blocks.index.tree import TreeRules
 from jupyter_blocks.store import SQLiteStore
 
 from .embeds import p6_embeds

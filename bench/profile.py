@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from jupyter_blocks.indexer import Indexer, TreeRules
+from jupyter_blocks.index.indexer import Indexer
+from jupyter_blocks.index.tree import TreeRules
 from jupyter_blocks.store import SQLiteStore
 
 # (what, frames any of which marks it), first match wins.

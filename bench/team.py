@@ -32,7 +32,8 @@ from pathlib import Path
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from jupyter_blocks.indexer import Indexer, TreeRules
+from jupyter_blocks.index.indexer import Indexer
+from jupyter_blocks.index.tree import TreeRules
 from jupyter_blocks.store.postgres import PostgresStore
 from jupyter_blocks.store.postgres_schema import drop_space
 
@@ -194,6 +195,16 @@ def propagation(first: Server, second: Server, root: Path, rounds: int) -> Row:
     )
 
 
+def side_by_side(team: list[Row], alone: list[Row]) -> list[Row]:
+    """The team store's rows, each with SQLite's figure for the same measure beside it
+    (a measure with its own baseline keeps it, SQLite's figure added)."""
+    rows: list[Row] = []
+    for (measure, figure, baseline, ratio, target), lite in zip(team, alone, strict=True):
+        beside = f"SQLite {lite[1]}" + (f"; {baseline}" if baseline else "")
+        rows.append((measure, figure, beside, ratio, target))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -240,9 +251,9 @@ def main() -> None:
                                 "<= 30 s",
                             )
                         )
-                        rows += p3_reindex(first, plain, root, min(args.rounds, 50))
-                        rows.append(p4_backlinks(first, root, truth, args.rounds))
-                        rows += p5_search(first, max(1, args.rounds // 20))
+                        team = p3_reindex(first, plain, root, min(args.rounds, 50))
+                        team.append(p4_backlinks(first, root, truth, args.rounds))
+                        team += p5_search(first, max(1, args.rounds // 20))
                         start = time.perf_counter()
                         with team_server(root, work / "home-b", url, space, False) as second:
                             joined = time.perf_counter() - start
@@ -256,6 +267,12 @@ def main() -> None:
                                 )
                             )
                             rows.append(propagation(first, second, root, min(args.rounds, 50)))
+                    # The same measures on SQLite, on the same corpus, in the same run
+                    with jupyter_server(root, work / "home-s", db=work / "side.sqlite") as lite:
+                        alone = p3_reindex(lite, plain, root, min(args.rounds, 50))
+                        alone.append(p4_backlinks(lite, root, truth, args.rounds))
+                        alone += p5_search(lite, max(1, args.rounds // 20))
+                    rows += side_by_side(team, alone)
             finally:
                 drop_space(url, space)
     finally:

@@ -77,7 +77,8 @@ def build_roots(work: Path, copies: int) -> dict[str, Path]:
 def cold_index(root: Path, work: Path, repeat: int) -> tuple[float, int, int]:
     """Median seconds of a cold index of ``root`` (a new SQLite file, every notebook read,
     parsed and stored), with the notebook and block counts of the last run."""
-    from jupyter_blocks.indexer import Indexer, TreeRules
+    from jupyter_blocks.index.indexer import Indexer
+    from jupyter_blocks.index.tree import TreeRules
     from jupyter_blocks.store import SQLiteStore
 
     times, counts = [], (0, 0)

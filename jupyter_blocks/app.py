@@ -13,15 +13,15 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
 from traitlets import Bool, Float, Int, TraitError, Type, Unicode, default, validate
 
-from .handlers import route_table
-from .indexer import TreeRules
-from .linking import NotebookWriter
-from .renames import FOLLOW_GRACE, MoveClaims, Renames
+from .edits.linking import NotebookWriter
+from .edits.renames import FOLLOW_GRACE, MoveClaims, Renames
+from .index.service import BlocksService
+from .index.tree import TreeRules
 from .reuse import env as kernel_env
 from .reuse.closure import MAX_CELLS as MAX_RECIPE_CELLS
-from .service import BlocksService
 from .store import BlockStore, SQLiteStore
 from .store.location import default_db_path
+from .web.routes import route_table
 
 DATABASE_URL_VARIABLE = "JUPYTER_BLOCKS_DATABASE_URL"
 EVENTS_DIR = Path(__file__).parent / "events"

@@ -10,7 +10,7 @@ import { parsePatch, mergePatch, VEGALITE_PREFIX } from './patch';
 import { languageTag } from './policy';
 import { Token } from './syntax';
 import { IBlock } from './tokens';
-import type { ITransclusionContext } from './transclusion';
+import type { ITransclusionContext } from './context';
 
 /**
  * What an embed shows of a code block: its source, highlighted, and its outputs, as

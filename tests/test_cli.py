@@ -14,7 +14,7 @@ import pytest
 from helpers import copy_demo
 from traitlets.utils.importstring import import_item
 
-from jupyter_blocks.cli import BlocksApp
+from jupyter_blocks.cli.app import BlocksApp
 
 
 def markdown(cell_id: str, source: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from helpers import copy_demo
 
-from jupyter_blocks.refs import find_references
+from jupyter_blocks.links.refs import find_references
 
 
 def run_export(*args: str, home: Path) -> subprocess.CompletedProcess[str]:

@@ -249,7 +249,7 @@ def test_every_corpus_notebook_exports_as_plain_nbconvert_shows_it(tmp_path: Pat
     # Given the real notebooks of the corpus (no references in them)
     from nbconvert import HTMLExporter
 
-    from jupyter_blocks.export import export
+    from jupyter_blocks.export.notebook import export
     from jupyter_blocks.store import SQLiteStore
 
     root = tmp_path / "pdsh"

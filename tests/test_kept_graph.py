@@ -17,7 +17,7 @@ from helpers import generate
 from ondisk import code, md, write
 from test_team import team_server
 
-from jupyter_blocks.notebook_graph import full_graph
+from jupyter_blocks.index.notebook_graph import full_graph
 
 pytestmark = pytest.mark.both_stores
 

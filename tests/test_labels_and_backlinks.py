@@ -9,7 +9,7 @@ import pytest
 from helpers import run_check
 from ondisk import code, md, write
 
-from jupyter_blocks.notebook import MAX_PARSE_COST
+from jupyter_blocks.notebooks.notebook import MAX_PARSE_COST
 
 # Every test here runs on the SQLite store and on the PostgreSQL store.
 pytestmark = pytest.mark.both_stores

@@ -11,7 +11,7 @@ import pytest
 from nbformat import v4
 from nbformat.sign import NotebookNotary
 
-from jupyter_blocks.cells import CACHE_MAX_FILE, NotebookReader
+from jupyter_blocks.notebooks.cells import CACHE_MAX_FILE, NotebookReader
 
 ROWS = 200
 

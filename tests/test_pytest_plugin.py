@@ -4,6 +4,7 @@ pytest process that loads the plugin by the name of its ``pytest11`` entry point
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -91,7 +92,11 @@ def test_another_project_uses_the_fixtures(tmp_path: Path) -> None:
     project.mkdir()
     (project / "conftest.py").write_text(CONFTEST)
     (project / "test_notebooks.py").write_text(TESTS)
-    (project / "pytest.ini").write_text("[pytest]\nfilterwarnings =\n    error\n")
+    ini = "[pytest]\nfilterwarnings =\n    error\n"
+    if importlib.util.find_spec("pytest_asyncio") is not None:
+        # As a project with pytest-asyncio installed sets it (pytest stops otherwise)
+        ini += "asyncio_default_fixture_loop_scope = function\n"
+    (project / "pytest.ini").write_text(ini)
     # When its own pytest runs them, loading the plugin by its entry point's name (also
     # loaded by the entry point itself when jupyter-blocks is installed)
     result = subprocess.run(

@@ -1,11 +1,11 @@
-"""jupyter_blocks.refs beyond the shared table (spec/syntax-cases.json, run by
+"""jupyter_blocks.links.refs beyond the shared table (spec/syntax-cases.json, run by
 test_syntax_spec.py): its Python API, input shapes, and the parse-cost cap."""
 
 from __future__ import annotations
 
 import pytest
 
-from jupyter_blocks.refs import (
+from jupyter_blocks.links.refs import (
     BLOCK_ID_RE,
     MAX_PARSE_COST,
     Reference,

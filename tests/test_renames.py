@@ -18,7 +18,7 @@ import pytest
 from helpers import run_check
 from ondisk import code, md, write
 
-from jupyter_blocks.renames import FOLLOW_GRACE
+from jupyter_blocks.edits.renames import FOLLOW_GRACE
 
 # Every test here runs on the SQLite store and on the PostgreSQL store.
 pytestmark = pytest.mark.both_stores

@@ -11,8 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jupyter_blocks.indexer import Indexer, TreeRules
-from jupyter_blocks.notebook import Skip, read_notebook_file
+from jupyter_blocks.index.indexer import Indexer
+from jupyter_blocks.index.tree import TreeRules
+from jupyter_blocks.notebooks.notebook import Skip, read_notebook_file
 from jupyter_blocks.store import FileState
 from jupyter_blocks.store.sqlite import SQLiteStore
 

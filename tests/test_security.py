@@ -11,7 +11,7 @@ import pytest
 from helpers import DEMO, copy_demo
 from tornado.httpclient import HTTPClientError
 
-from jupyter_blocks.handlers import route_table
+from jupyter_blocks.web.routes import route_table
 
 # One request per route: (method, path parts, query, body). Every route is listed, so a
 # new handler without a line here fails test_every_route_is_covered.

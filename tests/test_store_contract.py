@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from ondisk import code, md, write
 
-from jupyter_blocks.notebook import read_notebook_file
+from jupyter_blocks.notebooks.notebook import read_notebook_file
 from jupyter_blocks.store import BlockStore, FileState, NotebookRow, SQLiteStore
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from jupyter_blocks.labels import label_of, with_label
-from jupyter_blocks.patch import merge_patch
-from jupyter_blocks.refs import Reference, find_references, reference_spans
-from jupyter_blocks.titles import block_title
+from jupyter_blocks.links.labels import label_of, with_label
+from jupyter_blocks.links.patch import merge_patch
+from jupyter_blocks.links.refs import Reference, find_references, reference_spans
+from jupyter_blocks.links.titles import block_title
 
 SPEC = json.loads((Path(__file__).parents[1] / "spec" / "syntax-cases.json").read_text())
 

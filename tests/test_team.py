@@ -245,3 +245,51 @@ def test_an_index_of_another_version_names_the_setting(
     # Left as it was: it belongs to the newer jupyter-blocks
     version = "SELECT value FROM {s}.meta WHERE key = 'schema_version'"
     assert query(database_url, space, version) == [("999",)]
+
+
+def _cluster_processes(cluster: Cluster) -> list[int]:
+    """The postmaster of ``cluster`` and every process it started (its backends)."""
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    found = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_paused_database_answers_within_the_bound_then_recovers(
+    tmp_path: Path, own_cluster: Cluster
+):
+    """PostgreSQL stopped in its tracks (SIGSTOP: a frozen VM, a host that stops
+    answering without closing its connections): every request still answers within
+    the bound, and once it runs again the server serves again by itself. The space's
+    name is hostile (quotes, a statement): it names a schema only through its hash."""
+    import os
+    import signal
+
+    root = tmp_path / "root"
+    make_corpus(root, notebooks=3)
+    write_notebook(root / "marked.ipynb", "paused-probe")
+    space = "'; DROP SCHEMA public CASCADE; --\"\\ ünïcode"
+    with team_server(root, tmp_path / "home", own_cluster.url, space) as s:
+        status_when(s.port, settled)
+        assert fetch(s.port, "api/blocks/block/paused-probe")[0] == 200
+        frozen = _cluster_processes(own_cluster)
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            for path in ("api/blocks/block/paused-probe", "api/blocks/search?q=probe"):
+                code, body, _taken = fetch(s.port, path)  # fetch fails past the bound
+                assert code in (200, 503), body
+            code, status, _taken = fetch(s.port, "api/blocks/status")
+            assert code == 200 and status["state"] in ("ready", "unavailable", "indexing")
+        finally:
+            for pid in frozen:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+        until(lambda: fetch(s.port, "api/blocks/block/paused-probe")[0] == 200, 60)
+        assert s.process.poll() is None
+    # The hostile name reached no statement: the public schema is still there
+    with psycopg.connect(own_cluster.url, autocommit=True) as con:
+        assert con.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'public'").fetchone()

@@ -195,7 +195,7 @@ def test_a_hand_written_header_reads_with_the_format_its_cells_use(
 ):
     path = tmp_path / name
     path.write_text(f"---\n{header}---\n\n# Notes\n\n{cell}")
-    from jupyter_blocks.notebook import read_notebook
+    from jupyter_blocks.notebooks.notebook import read_notebook
 
     cells = read_notebook(str(path), 2**20)["cells"]
     assert [c.get("id") for c in cells if c["cell_type"] == "code"] == [found]

@@ -14,7 +14,7 @@ import pytest
 from helpers import generate
 from ondisk import code, md, write
 
-from jupyter_blocks.connections import source_digest
+from jupyter_blocks.index.connections import source_digest
 
 pytestmark = pytest.mark.both_stores
 

@@ -11,7 +11,7 @@ from jupyter_server.utils import JupyterServerAuthWarning
 from tornado.httpclient import HTTPClientError
 
 import jupyter_blocks
-from jupyter_blocks.handlers import route_table
+from jupyter_blocks.web.routes import route_table
 
 
 async def test_version_answers_the_package_version(jp_fetch):

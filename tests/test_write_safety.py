@@ -18,7 +18,7 @@ import pytest
 from faultkit import ANSWER_WITHIN
 from helpers import DEMO
 
-from jupyter_blocks.ids import valid_id
+from jupyter_blocks.notebooks.ids import valid_id
 
 
 @pytest.fixture

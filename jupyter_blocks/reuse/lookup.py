@@ -61,7 +61,7 @@ def parse_ref(ref: object) -> Ref:
         if number < 1:
             raise UseError(f"{ref!r}: cells are numbered from 1.")
         return Ref(ref, path=at["path"].strip().lstrip("/"), index=number - 1)
-    from ..refs import is_block_id
+    from ..links.refs import is_block_id
 
     if not is_block_id(text):
         raise UseError(
@@ -196,8 +196,9 @@ class LocalIndex:
     is not where it says)."""
 
     def __init__(self, root: str, location: str) -> None:
-        from ..indexer import Indexer, TreeRules
-        from ..notebook import DEFAULT_MAX_SIZE
+        from ..index.indexer import Indexer
+        from ..index.tree import TreeRules
+        from ..notebooks.notebook import DEFAULT_MAX_SIZE
         from ..store import SQLiteStore
 
         if not os.path.isdir(root):
@@ -252,7 +253,7 @@ class LocalIndex:
         self.indexer.index_all(stale)
 
     def search(self, query: str) -> list[dict[str, Any]]:
-        from ..views import search_hit_json
+        from ..index.views import search_hit_json
 
         return [search_hit_json(hit) for hit in self.store.search(query, 20, 15).hits]
 
@@ -261,9 +262,9 @@ class LocalIndex:
         """The recipe of a cell given by path and position, read from its file: only a
         notebook the server would serve (``TreeRules.allows``, the rule of every
         endpoint)."""
-        from ..indexer import TreeRules
-        from ..notebook import normalize_path
-        from ..textnotebooks import is_notebook_name
+        from ..index.tree import TreeRules
+        from ..notebooks.notebook import normalize_path
+        from ..notebooks.textnotebooks import is_notebook_name
         from .source import read_source_notebook, recipe_json
 
         assert ref.path is not None

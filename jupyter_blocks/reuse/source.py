@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..notebook import DEFAULT_MAX_SIZE
+from ..notebooks.notebook import DEFAULT_MAX_SIZE
 from .closure import MAX_CELLS, Cell, Plan, plan
 from .deps import PROVIDED
 from .errors import BlockNotFound, UseError
@@ -62,8 +62,8 @@ def read_source_notebook(
     it cannot be read: the project's one reader (``notebook.read_notebook``: only a
     regular file, opened without waiting, within ``max_size`` bytes; text notebooks and
     pairs too)."""
-    from ..notebook import Skip, read_notebook
-    from ..views import notebook_language
+    from ..index.views import notebook_language
+    from ..notebooks.notebook import Skip, read_notebook
 
     if not os.path.lexists(os_path):
         raise BlockNotFound(f"There is no notebook at {path}.")

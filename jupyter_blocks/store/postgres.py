@@ -21,29 +21,19 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from . import postgres_graph as graph
 from . import postgres_schema as schema
 from . import postgres_writes as writes
 from .base import BlockStore
 from .diff import rename_moves
 from .errors import StoreBusy, StoreError, StoreUnavailable
 from .postgres_copies import judge_copies
+from .postgres_queries import PostgresQueries
 from .postgres_reads import Reads
-from .postgres_search import search
 from .postgres_share import HEARTBEAT, POLL_ANYWAY, Keeper, Listener, Sharing
 from .records import (
-    Backlink,
-    Block,
-    Counts,
-    Duplicate,
     FileState,
-    LabelHolder,
-    LinkCount,
     LoggedChange,
-    NotebookEdge,
-    NotebookNode,
     NotebookRow,
-    SearchResult,
     path_key,
 )
 
@@ -52,7 +42,7 @@ READERS = 6  # reader connections at most (the service reads on 4 threads)
 POOL_WAIT = 5.0  # seconds a read waits for a connection before the database is unreachable
 
 
-class PostgresStore(BlockStore):
+class PostgresStore(PostgresQueries, BlockStore):
     """Block index of one space in a PostgreSQL database. ``location`` is the database
     URL (``postgresql://user:password@host:port/database``; empty: libpq's PG*
     environment variables); ``space`` names the space (default: this machine and the
@@ -94,6 +84,11 @@ class PostgresStore(BlockStore):
             raise self._fault(error) from None
         try:
             con.execute(f"SET lock_timeout = {schema.LOCK_TIMEOUT_MS}")
+            # The index is a cache of the notebooks: a commit need not wait for the WAL
+            # to reach the disk (as SQLite's synchronous=OFF). A crash of PostgreSQL may
+            # lose the last fraction of a second of commits, never their consistency,
+            # and the reopening below sees where the log stands.
+            con.execute("SET synchronous_commit = off")
             schema.prepare(con, self.schema, self.space)
             self.share.join(con, again=self._opened > 0)
         except BaseException as error:
@@ -201,23 +196,6 @@ class PostgresStore(BlockStore):
                     (tx.next_seen, tx.next_key),
                 )
 
-    def _cached(self, key: str, compute: Callable[[], T]) -> T:
-        """An aggregate, recomputed only when the change log moved (every write of any
-        server of the space logs one)."""
-        with self._read() as con:
-            row = con.execute(
-                schema.sql(self.schema, "SELECT max(seq) FROM {s}.changes")
-            ).fetchone()
-        version = int(row[0] or 0) if row else 0
-        with self._cache_lock:
-            hit = self._cache.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]  # type: ignore[return-value]
-        value = compute()
-        with self._cache_lock:
-            self._cache[key] = (version, value)
-        return value
-
     # -- the servers of the space ------------------------------------------------------
     def on_change(self, wake: Callable[[], None]) -> None:
         self._wake = wake
@@ -319,109 +297,6 @@ class PostgresStore(BlockStore):
                 ),
             )
             writes.log_change(tx, self.origin, [path], removed)
-
-    # -- reads -------------------------------------------------------------------------
-    def file_states(self) -> dict[str, FileState]:
-        return self.reads.file_states()
-
-    def file_state(self, path: str) -> FileState | None:
-        return self.reads.file_state(path)
-
-    def paths_under(self, path: str) -> list[str]:
-        return self.reads.paths_under(path)
-
-    def get_blocks(self, ids: list[str]) -> dict[str, Block]:
-        return self.reads.get_blocks(ids)
-
-    def backlinks(self, block_id: str) -> list[Backlink]:
-        return self.reads.backlinks(block_id)
-
-    def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
-        return self.reads.notebook_backlinks(path, link_targets)
-
-    def backlink_counts(self, path: str) -> dict[str, int]:
-        return self.reads.backlink_counts(path)
-
-    def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
-        with self._read() as con:
-            return search(con, self.schema, query, limit, budget_ms)
-
-    def counts(self) -> Counts:
-        return self._cached("counts", self.reads.counts)
-
-    def skipped(self) -> list[tuple[str, str]]:
-        return self.reads.skipped()
-
-    def duplicates(self, limit: int) -> list[Duplicate]:
-        return self._cached(f"duplicates:{limit}", lambda: self.reads.duplicates(limit))
-
-    def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
-        return self.reads.unresolved_links()
-
-    def notebook_links(self) -> list[tuple[Backlink, str]]:
-        return self.reads.notebook_links()
-
-    def embed_edges(self) -> list[tuple[str, str]]:
-        return self.reads.embed_edges()
-
-    def ids_resolving_elsewhere(self, path: str) -> set[str]:
-        return self.reads.ids_resolving_elsewhere(path)
-
-    def notebook_paths_named(self, name: str) -> list[str]:
-        return self.reads.notebook_paths_named(name)
-
-    def links_to(
-        self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
-    ) -> list[Backlink]:
-        return self.reads.links_to(targets, kinds, prefix)
-
-    def notebook_title(self, path: str) -> str | None:
-        return graph.notebook_title(self.reads, path)
-
-    def blocks_mentioning(
-        self, text: str, exclude_path: str, limit: int, budget_ms: int
-    ) -> tuple[list[Block], bool]:
-        return graph.blocks_mentioning(self.reads, text, exclude_path, limit, budget_ms)
-
-    def notebook_nodes(self) -> list[NotebookNode]:
-        return graph.notebook_nodes(self.reads)
-
-    def notebook_edges(self) -> list[NotebookEdge]:
-        return graph.notebook_edges(self.reads)
-
-    def change_epoch(self) -> object:
-        return (id(self), self._opened)
-
-    def all_changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
-        with self._read() as con:
-            return writes.read_changes(con, self.schema, cursor, "")
-
-    def graph_nodes(self, paths: list[str] | None) -> list[NotebookNode]:
-        return graph.graph_nodes(self.reads, paths)
-
-    def graph_links(self, paths: list[str] | None) -> list[LinkCount]:
-        return graph.graph_links(self.reads, paths)
-
-    def block_homes(self, targets: list[str]) -> dict[str, str]:
-        return graph.block_homes(self.reads, targets)
-
-    def block_names(self, paths: list[str], ids: list[str]) -> set[str]:
-        return graph.block_names(self.reads, paths, ids)
-
-    def notebook_targets(self, path: str) -> list[str]:
-        return self.reads.notebook_targets(path)
-
-    def real_path(self, path: str) -> str | None:
-        return self.reads.real_path(path)
-
-    def label_clashes(self, limit: int) -> list[LabelHolder]:
-        return self._cached(f"labels:{limit}", lambda: self.reads.label_clashes(limit))
-
-    def problems(self) -> list[tuple[str, str]]:
-        return self.reads.problems()
-
-    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
-        return self.reads.patched_embeds()
 
 
 def _configure(con: psycopg.Connection[Any]) -> None:

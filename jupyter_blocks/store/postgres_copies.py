@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..copies import Holder, Verdict, judge_pairs
+from ..notebooks.copies import Holder, Verdict, judge_pairs
 
 if TYPE_CHECKING:
     from .postgres_writes import Tx

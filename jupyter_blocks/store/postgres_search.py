@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from .. import searchtext
+from ..links import searchtext
 from .postgres_schema import sql
 from .records import SearchHit, SearchResult
 from .searching import whole_word_first

@@ -18,32 +18,24 @@ import contextlib
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
-from . import sqlite_copies, sqlite_graph, sqlite_reads
+from . import sqlite_copies
+from . import sqlite_files as files
 from . import sqlite_schema as schema
 from .base import BlockStore
 from .errors import StoreCorrupt, StoreError, StoreUnavailable
 from .records import (
-    Backlink,
-    Block,
     BlockRow,
-    Counts,
-    Duplicate,
     FileState,
-    LabelHolder,
-    LinkCount,
     LoggedChange,
-    NotebookEdge,
-    NotebookNode,
     NotebookRow,
-    SearchResult,
     path_key,
 )
 from .sqlite_copies import judge_copies
+from .sqlite_queries import SQLiteQueries
 from .sqlite_readers import Readers, reading
-from .sqlite_search import search
 from .sqlite_writes import (
     diff_notebook,
     indexed,
@@ -61,7 +53,7 @@ _BULK_CACHE_KIB = 64 * 1024
 _CACHE_KIB = 8 * 1024
 
 
-class SQLiteStore(BlockStore):
+class SQLiteStore(SQLiteQueries, BlockStore):
     """Block index in a single SQLite file."""
 
     def __init__(self, location: str, root: str) -> None:
@@ -88,8 +80,8 @@ class SQLiteStore(BlockStore):
         con = schema.open_writer(self.location, self.root)
         con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         self._writer = con
-        self._identity = schema.identity(self.location)
-        self._seen = schema.size_and_mtime(self.location)
+        self._identity = files.identity(self.location)
+        self._seen = files.size_and_mtime(self.location)
         self.readers.open = True
 
     def close(self) -> None:
@@ -103,11 +95,11 @@ class SQLiteStore(BlockStore):
 
     # -- faults ------------------------------------------------------------------------
     def fault(self, error: BaseException) -> StoreError | None:
-        found = schema.classify(error, self.location)
+        found = files.classify(error, self.location)
         if isinstance(found, StoreUnavailable) and self._identity is not None:
             # The file this store opened is gone or another one took its place (a new
             # connection cannot open it): that is damage to rebuild, not a bad location.
-            now = schema.identity(self.location)
+            now = files.identity(self.location)
             if now is None:
                 return StoreCorrupt(f"the index file {self.location} was deleted")
             if now != self._identity:
@@ -135,7 +127,7 @@ class SQLiteStore(BlockStore):
             con.execute("UPDATE meta SET value = value WHERE key = 'next_seen'")
 
     def set_aside(self, reason: str) -> str | None:
-        return schema.set_aside(self.location, self._identity)
+        return files.set_aside(self.location, self._identity)
 
     # -- connections -------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:
@@ -160,7 +152,7 @@ class SQLiteStore(BlockStore):
                     "UPDATE meta SET value = ? WHERE key = 'next_seen'", (str(self._next_seen),)
                 )
             con.execute("COMMIT")
-            self._seen = schema.size_and_mtime(self.location)
+            self._seen = files.size_and_mtime(self.location)
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 con.execute("ROLLBACK")
@@ -168,32 +160,6 @@ class SQLiteStore(BlockStore):
 
     def _log_change(self, con: sqlite3.Connection, paths: list[str], ids: list[str]) -> None:
         log_change(con, self.origin, paths, ids)
-
-    def _cached(self, key: str, compute: Callable[[], T]) -> T:
-        """An aggregate, recomputed only when the file changed: SQLite's data_version
-        moves with every commit of any other connection, this server's or another's."""
-        con = self._reader()
-        version = con.execute("PRAGMA data_version").fetchone()[0]
-        cache = self.readers.held().cache
-        hit = cache.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]  # type: ignore[return-value]
-        value = compute()
-        cache[key] = (version, value)
-        return value
-
-    def _once_per_change(self, key: str, compute: Callable[[], T]) -> T:
-        """An aggregate costly enough to compute once for every reader thread: kept
-        until the change log moves (every write of any server logs a change), one
-        thread computing while the others wait for it."""
-        seq = self._reader().execute("SELECT max(seq) FROM changes").fetchone()[0]
-        version = (self._identity, seq)
-        with self._shared_lock:
-            hit = self._shared.get(key)
-            if hit is None or hit[0] != version:
-                hit = (version, compute())
-                self._shared[key] = hit
-        return hit[1]  # type: ignore[return-value]
 
     # -- changes other servers wrote ---------------------------------------------------
     @reading
@@ -222,7 +188,7 @@ class SQLiteStore(BlockStore):
 
     def settle(self) -> None:
         if self._writer is not None:
-            self._seen = schema.size_and_mtime(self.location)
+            self._seen = files.size_and_mtime(self.location)
 
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         # Few statements per batch: the writer thread waits for the GIL after each one
@@ -321,141 +287,3 @@ class SQLiteStore(BlockStore):
                 (path, len(prefix), prefix),
             )
         ]
-
-    @reading
-    def get_blocks(self, ids: list[str]) -> dict[str, Block]:
-        return sqlite_reads.get_blocks(self._reader(), ids)
-
-    @reading
-    def backlinks(self, block_id: str) -> list[Backlink]:
-        return sqlite_reads.backlinks(self._reader(), block_id)
-
-    @reading
-    def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
-        return sqlite_reads.notebook_backlinks(self._reader(), path, link_targets)
-
-    @reading
-    def backlink_counts(self, path: str) -> dict[str, int]:
-        return sqlite_reads.backlink_counts(self._reader(), path)
-
-    @reading
-    def search(self, query: str, limit: int, budget_ms: int) -> SearchResult:
-        return search(self._reader(), query, limit, budget_ms)
-
-    @reading
-    def counts(self) -> Counts:
-        def compute() -> Counts:
-            con = self._reader()
-            return Counts(
-                notebooks=con.execute(
-                    "SELECT count(*) FROM files WHERE skipped IS NULL"
-                ).fetchone()[0],
-                blocks=con.execute("SELECT count(*) FROM blocks").fetchone()[0],
-                references=con.execute("SELECT count(*) FROM links").fetchone()[0],
-            )
-
-        result: Counts = self._cached("counts", compute)
-        return result
-
-    @reading
-    def skipped(self) -> list[tuple[str, str]]:
-        return (
-            self._reader()
-            .execute("SELECT path, skipped FROM files WHERE skipped IS NOT NULL ORDER BY path")
-            .fetchall()
-        )
-
-    @reading
-    def duplicates(self, limit: int) -> list[Duplicate]:
-        return self._cached(
-            f"duplicates:{limit}", lambda: sqlite_reads.duplicates(self._reader(), limit)
-        )
-
-    @reading
-    def unresolved_links(self) -> list[tuple[Backlink, str, bool]]:
-        return sqlite_reads.unresolved_links(self._reader())
-
-    @reading
-    def notebook_links(self) -> list[tuple[Backlink, str]]:
-        return sqlite_reads.notebook_links(self._reader())
-
-    @reading
-    def embed_edges(self) -> list[tuple[str, str]]:
-        return sqlite_reads.embed_edges(self._reader())
-
-    @reading
-    def ids_resolving_elsewhere(self, path: str) -> set[str]:
-        return sqlite_reads.ids_resolving_elsewhere(self._reader(), path)
-
-    @reading
-    def notebook_paths_named(self, name: str) -> list[str]:
-        return sqlite_reads.notebook_paths_named(self._reader(), name)
-
-    @reading
-    def links_to(
-        self, targets: list[str], kinds: tuple[str, ...], prefix: str | None = None
-    ) -> list[Backlink]:
-        return sqlite_reads.links_to(self._reader(), targets, kinds, prefix)
-
-    @reading
-    def notebook_targets(self, path: str) -> list[str]:
-        return sqlite_reads.notebook_targets(self._reader(), path)
-
-    @reading
-    def real_path(self, path: str) -> str | None:
-        return sqlite_reads.real_path(self._reader(), path)
-
-    @reading
-    def notebook_title(self, path: str) -> str | None:
-        return sqlite_graph.notebook_title(self._reader(), path)
-
-    @reading
-    def blocks_mentioning(
-        self, text: str, exclude_path: str, limit: int, budget_ms: int
-    ) -> tuple[list[Block], bool]:
-        return sqlite_graph.blocks_mentioning(self._reader(), text, exclude_path, limit, budget_ms)
-
-    @reading
-    def notebook_nodes(self) -> list[NotebookNode]:
-        return self._once_per_change("nodes", lambda: sqlite_graph.notebook_nodes(self._reader()))
-
-    @reading
-    def notebook_edges(self) -> list[NotebookEdge]:
-        return self._once_per_change("edges", lambda: sqlite_graph.notebook_edges(self._reader()))
-
-    def change_epoch(self) -> object:
-        return (id(self), self._identity)
-
-    @reading
-    def all_changes_since(self, cursor: int) -> tuple[int, list[LoggedChange]]:
-        return read_changes(self._reader(), cursor, "")
-
-    @reading
-    def graph_nodes(self, paths: list[str] | None) -> list[NotebookNode]:
-        return sqlite_graph.graph_nodes(self._reader(), paths)
-
-    @reading
-    def graph_links(self, paths: list[str] | None) -> list[LinkCount]:
-        return sqlite_graph.graph_links(self._reader(), paths)
-
-    @reading
-    def block_homes(self, targets: list[str]) -> dict[str, str]:
-        return sqlite_graph.block_homes(self._reader(), targets)
-
-    @reading
-    def block_names(self, paths: list[str], ids: list[str]) -> set[str]:
-        return sqlite_graph.block_names(self._reader(), paths, ids)
-
-    @reading
-    def label_clashes(self, limit: int) -> list[LabelHolder]:
-        return self._cached(
-            f"labels:{limit}", lambda: sqlite_reads.label_clashes(self._reader(), limit)
-        )
-
-    @reading
-    def problems(self) -> list[tuple[str, str]]:
-        return sqlite_reads.problems(self._reader())
-
-    @reading
-    def patched_embeds(self) -> list[tuple[Backlink, str, str]]:
-        return sqlite_reads.patched_embeds(self._reader())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..copies import Holder, Verdict, judge_pairs
+from ..notebooks.copies import Holder, Verdict, judge_pairs
 from .sqlite_schema import chunks
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from ..searchtext import query_text
+from ..links.searchtext import query_text
 from .records import Block, LinkCount, NotebookEdge, NotebookNode
 from .sqlite_schema import chunks, deadline
 from .sqlite_search import MAX_QUERY_TERMS, _words

@@ -11,7 +11,7 @@ import re
 import sqlite3
 import threading
 
-from ..searchtext import holds, query_text, runs
+from ..links.searchtext import holds, query_text, runs
 from .records import SearchHit, SearchResult
 from .searching import whole_word_first
 from .sqlite_schema import PREFIX_INDEX, TOKENIZE, deadline

@@ -1,0 +1,5 @@
+"""``python -m jupyter_blocks.cli``."""
+
+from . import main
+
+main()

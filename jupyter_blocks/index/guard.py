@@ -1,0 +1,146 @@
+"""Calls to the index that always answer: every call made for a request is bounded in
+time, and a failure of the index itself (damaged, unreachable, full, locked) is told
+apart from a bug and turned into a clear "unavailable" answer (HTTP 503) while the
+service recovers. Nothing here knows which engine the store uses: the store's own
+``fault`` method says what an error means.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from ..store import BlockStore, StoreBusy, StoreCorrupt, StoreError, StoreFull
+
+T = TypeVar("T")
+READER_THREADS = 4
+WORKER_THREADS = 2
+
+
+class IndexUnavailable(Exception):
+    """The index cannot answer this request now. The message says why and what to do;
+    the REST API answers it with 503."""
+
+
+class StoreGuard:
+    """Runs store calls off the event loop: writes on one thread (in order), reads on a
+    small pool. ``read`` and ``write_now`` serve requests and answer within
+    ``timeout`` seconds or raise IndexUnavailable; ``write`` serves the indexing worker
+    and raises the store's fault (a ``StoreError``) for it to recover from."""
+
+    def __init__(
+        self,
+        store: BlockStore,
+        timeout: float,
+        hint: str,
+        on_fault: Callable[[StoreError], None],
+    ) -> None:
+        self.store = store
+        self.timeout = timeout
+        # The setting that moves the index, named in messages about its location.
+        self.hint = hint
+        self._on_fault = on_fault
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="jupyter-blocks-writer")
+        self.readers = ThreadPoolExecutor(
+            READER_THREADS, thread_name_prefix="jupyter-blocks-reader"
+        )
+        # Work for a request that needs no index (reading a notebook file, planning a
+        # recipe): its own threads, so that slow work never holds the index's readers.
+        self.workers = ThreadPoolExecutor(
+            WORKER_THREADS, thread_name_prefix="jupyter-blocks-worker"
+        )
+        # Set once the first opening of the store is over (done or failed); `usable` is
+        # False until it succeeds, and while the store is being recovered.
+        self.opened = asyncio.Event()
+        self.usable = False
+        # The store is open but being refilled after damage: its answers would be
+        # incomplete, so only reads that say so (status) are served.
+        self.rebuilding = False
+        self.reason: str | None = "the index is opening"
+
+    async def read(self, fn: Callable[..., T], *args: Any, partial: bool = False) -> T:
+        """``fn(*args)`` on a reader thread, for a request; ``partial``: also while the
+        index is being rebuilt (for figures of progress)."""
+        return await self._bounded(self.readers, fn, *args, partial=partial)
+
+    async def write_now(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the writer thread (after what it is doing), for a request."""
+        return await self._bounded(self.writer, fn, *args)
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the writer thread, for the indexing worker: not bounded (a
+        batch takes what it takes), and a fault of the index raised as a StoreError."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
+        except Exception as error:
+            fault = self.store.fault(error)
+            if fault is None or fault is error:
+                raise
+            raise fault from error
+
+    async def work(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a worker thread, for a request, within ``timeout`` seconds
+        (IndexUnavailable, a 503, past it). ``fn`` should stop by itself at the same
+        deadline (the thread is not interrupted)."""
+        future = asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except asyncio.TimeoutError:
+            raise IndexUnavailable(
+                f"This request did not finish within {self.timeout:g} s (the bound, "
+                "c.BlocksExtension.request_timeout)."
+            ) from None
+
+    def describe(self, fault: StoreError) -> str:
+        """A sentence for a user: what is wrong with the index and what happens now."""
+        if isinstance(fault, StoreCorrupt):
+            return f"The block index is being rebuilt from the notebooks: {fault}."
+        if isinstance(fault, StoreFull):
+            return f"The block index cannot grow: {fault}. Free some space."
+        if isinstance(fault, StoreBusy):
+            return f"The block index is busy: {fault}. Try again in a moment."
+        if self.hint in str(fault):  # the store said what to fix (a database's URL)
+            return f"The block index cannot be used: {fault}. It is tried again meanwhile."
+        return (
+            f"The block index cannot be used: {fault}. Give it a place the server can "
+            f"write to with {self.hint}; it is tried again meanwhile."
+        )
+
+    def shutdown(self) -> None:
+        self.writer.shutdown(wait=False, cancel_futures=True)
+        self.readers.shutdown(wait=False, cancel_futures=True)
+        self.workers.shutdown(wait=False, cancel_futures=True)
+
+    async def _bounded(
+        self, executor: Executor, fn: Callable[..., T], *args: Any, partial: bool = False
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        if not self.opened.is_set():
+            try:
+                await asyncio.wait_for(self.opened.wait(), self.timeout)
+            except asyncio.TimeoutError:
+                raise IndexUnavailable(self._why_not()) from None
+        if not self.usable and not (partial and self.rebuilding):
+            raise IndexUnavailable(self._why_not())
+        future = loop.run_in_executor(executor, fn, *args)
+        try:
+            return await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
+            raise IndexUnavailable(
+                f"The block index did not answer within {self.timeout:g} s (it may be "
+                "locked by another program, or on a slow or stalled disk). Try again; "
+                "the bound is c.BlocksExtension.request_timeout."
+            ) from None
+        except Exception as error:
+            fault = self.store.fault(error)
+            if fault is None:
+                raise
+            self._on_fault(fault)
+            raise IndexUnavailable(self.describe(fault)) from error
+
+    def _why_not(self) -> str:
+        reason = self.reason or "the index is opening"
+        return reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")

@@ -1,0 +1,1 @@
+"""Every REST handler under ``/api/blocks/`` (``routes.route_table`` lists them)."""

@@ -202,7 +202,11 @@ def p3_reindex(server: Server, plain: Server, root: Path, rounds: int) -> list[R
     """Save one notebook through the contents API, then wait until the index serves
     the new text: save-to-index latency, and the save request beside a server
     without the extension."""
-    path = next(p for p in sorted(root.rglob("*.ipynb")) if '"nbformat_minor": 5' in p.read_text())
+    path = next(
+        p
+        for p in sorted(root.rglob("*.ipynb"))
+        if ".ipynb_checkpoints" not in p.parts and '"nbformat_minor": 5' in p.read_text()
+    )
     rel = str(path.relative_to(root))
     nb = json.loads(path.read_text())
     cell = next(c for c in nb["cells"] if c["cell_type"] == "markdown" and c.get("id"))

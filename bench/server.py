@@ -39,8 +39,11 @@ class Server:
             headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
         )
         start = time.perf_counter()
-        with urllib.request.urlopen(req, timeout=60) as response:
-            payload = response.read()
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:
+                payload = response.read()
+        except urllib.error.HTTPError as error:  # say what the server said
+            raise RuntimeError(f"{method} {path}: {error.code} {error.read()[:500]!r}") from None
         return time.perf_counter() - start, json.loads(payload) if payload else None
 
     def get(self, path: str) -> Any:

@@ -200,3 +200,67 @@ def test_a_hand_written_header_reads_with_the_format_its_cells_use(
     cells = read_notebook(str(path), 2**20)["cells"]
     assert [c.get("id") for c in cells if c["cell_type"] == "code"] == [found]
     assert cells[0]["source"] == "# Notes"
+
+
+def alias_bomb(levels: int) -> str:
+    """A MyST header whose anchors repeat each other nine times, ``levels`` deep."""
+    lines = ["---", "jupytext:", "  text_representation:", "    format_name: myst", "bomb:"]
+    lines.append('  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]')
+    previous = "a"
+    for name in "bcdefghijk"[:levels]:
+        lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+        previous = name
+    return "\n".join(
+        [*lines, "---", "", "```{code-cell} ipython3", ":id: after-bomb", "", "x = 1", "```", ""]
+    )
+
+
+async def test_a_yaml_alias_bomb_is_skipped_with_the_reason_and_nothing_else(
+    jp_root_dir: Path, blocks
+):
+    # 600 bytes that PyYAML's safe_load keeps as shared lists and nbformat would copy
+    # out into 387 million values (a minute and gigabytes per level before the fix)
+    (jp_root_dir / "bomb.md").write_text(alias_bomb(8))
+    (jp_root_dir / "loop.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nself: &s [*s]\n---\n\n"
+        "```{code-cell} ipython3\n:id: loop-cell\n\nx = 1\n```\n"
+    )
+    # Aliases of a reasonable size are read, as jupytext reads them
+    (jp_root_dir / "merge.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\n"
+        "defaults: &d {a: 1, b: 2}\nmine:\n  <<: *d\n  c: 3\n---\n\n"
+        "```{code-cell} ipython3\n:id: merged-cell\n\nx = 1\n```\n"
+    )
+    # A MyST cell's own options are YAML too
+    (jp_root_dir / "cellbomb.md").write_text(
+        alias_bomb(0).replace(
+            ":id: after-bomb",
+            ":id: cell-bomb\n:a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
+            + "\n".join(
+                f":{n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]"
+                for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
+        )
+    )
+    started = time.monotonic()
+    status = await blocks.ready()
+    assert time.monotonic() - started < 30
+    skipped = {s["path"]: s["reason"] for s in status["skipped"]}
+    assert "aliases" in skipped["bomb.md"] and "100,000" in skipped["bomb.md"]
+    assert "aliases" in skipped["cellbomb.md"]
+    assert "contains itself" in skipped["loop.md"]
+    assert "merge.md" not in skipped
+    found = await blocks.get("block", "merged-cell")
+    assert found["path"] == "merge.md"
+
+
+def test_a_text_notebook_too_long_for_jupytext_is_skipped_at_once(tmp_path: Path):
+    from jupyter_blocks.notebooks.notebook import read_notebook
+    from jupyter_blocks.notebooks.textnotebooks import MAX_TEXT_LINES, Skip
+
+    path = tmp_path / "long.py"
+    path.write_text("# %%\nx = 1\n" * (MAX_TEXT_LINES // 2 + 1))
+    started = time.monotonic()
+    with pytest.raises(Skip, match="lines"):
+        read_notebook(str(path), 2**30)
+    assert time.monotonic() - started < 5  # not parsed first

@@ -32,6 +32,7 @@ from typing import Any
 
 from ..links.refs import is_block_id
 from .files import Skip
+from .textyaml import check_yaml
 
 TEXT_SUFFIXES = (".py", ".md", ".Rmd", ".rmd", ".qmd")
 # Formats jupytext reads by running another program, and that program.
@@ -40,6 +41,10 @@ _PY_MARKER = re.compile(r"^#\s?%%", re.MULTILINE)
 _HEADER_KEY = re.compile(r"^(?:# )?(?:jupytext|jupyter|kernelspec):", re.MULTILINE)
 _MYST_CELL = re.compile(r"^(?:```|~~~)\{code-cell\}", re.MULTILINE)
 INSTALL = "pip install 'jupyter-blocks[text]'"
+# Larger text notebooks are skipped: jupytext checks every cell it builds (a third of
+# a millisecond each), so 50,000 lines of one-line cells already take about 10 s.
+MAX_TEXT_SIZE = 16 * 2**20
+MAX_TEXT_LINES = 50_000
 
 
 class NotANotebook(Skip):
@@ -141,6 +146,14 @@ def read_text(text: str, name: str) -> Any:
         import jupytext
     except ImportError:
         raise Skip(f"a text notebook, but jupytext is not installed: {INSTALL}") from None
+    lines = text.count("\n")
+    if len(text) > MAX_TEXT_SIZE or lines > MAX_TEXT_LINES:
+        raise Skip(
+            f"a text notebook of {lines:,} lines: jupytext builds and checks each cell "
+            f"(a third of a millisecond each), so those over {MAX_TEXT_LINES:,} lines or "
+            f"{MAX_TEXT_SIZE // 2**20} MiB are not read; save it as .ipynb"
+        )
+    check_yaml(text, name)  # before jupytext reads it: its YAML may be an alias bomb
     fmt = text_format(text, name)
     try:
         nb = jupytext.reads(text, fmt=fmt, config=None)

@@ -248,6 +248,17 @@ class PostgresStore(PostgresQueries, BlockStore):
             return writes.read_changes(con, self.schema, cursor, self.origin)
 
     # -- writes ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        yield
+        # The planner's statistics at once: after a bulk load PostgreSQL knows nothing
+        # of the new rows until autovacuum analyzes them (a minute later), and plans a
+        # lookup by id as a scan of every block (30 ms a request instead of 0.3).
+        con = self._writer
+        if con is not None and not con.closed:
+            for table in ("blocks", "links", "files", "tombstones"):
+                con.execute(schema.sql(self.schema, f"ANALYZE {{s}}.{table}"))
+
     def put_notebooks(self, notebooks: list[NotebookRow]) -> list[str]:
         with self._write() as tx:
             changed = writes.put_notebooks(tx, notebooks)

@@ -242,6 +242,13 @@ async def test_a_yaml_alias_bomb_is_skipped_with_the_reason_and_nothing_else(
             ),
         )
     )
+    # YAML nested deeper than Python can follow
+    (jp_root_dir / "deep.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nx: "
+        + "[" * 20000
+        + "]" * 20000
+        + "\n---\n\n```{code-cell} ipython3\n:id: deep-cell\n\nx = 1\n```\n"
+    )
     started = time.monotonic()
     status = await blocks.ready()
     assert time.monotonic() - started < 30
@@ -249,6 +256,7 @@ async def test_a_yaml_alias_bomb_is_skipped_with_the_reason_and_nothing_else(
     assert "aliases" in skipped["bomb.md"] and "100,000" in skipped["bomb.md"]
     assert "aliases" in skipped["cellbomb.md"]
     assert "contains itself" in skipped["loop.md"]
+    assert "nested too deeply" in skipped["deep.md"]
     assert "merge.md" not in skipped
     found = await blocks.get("block", "merged-cell")
     assert found["path"] == "merge.md"

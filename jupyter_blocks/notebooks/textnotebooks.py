@@ -32,7 +32,7 @@ from typing import Any
 
 from ..links.refs import is_block_id
 from .files import Skip
-from .textyaml import check_yaml
+from .textyaml import YamlTooLarge, check_yaml
 
 TEXT_SUFFIXES = (".py", ".md", ".Rmd", ".rmd", ".qmd")
 # Formats jupytext reads by running another program, and that program.
@@ -154,7 +154,10 @@ def read_text(text: str, name: str) -> Any:
             f"{MAX_TEXT_SIZE // 2**20} MiB are not read; save it as .ipynb"
         )
     check_yaml(text, name)  # before jupytext reads it: its YAML may be an alias bomb
-    fmt = text_format(text, name)
+    try:
+        fmt = text_format(text, name)  # jupytext reads the header's YAML for the format
+    except RecursionError:
+        raise YamlTooLarge("its YAML is nested too deeply to be read") from None
     try:
         nb = jupytext.reads(text, fmt=fmt, config=None)
     except Exception as error:  # jupytext raises many kinds on half-written text

@@ -126,6 +126,24 @@ async def test_an_untrusted_notebook_is_not_run_without_the_flag(runs_root, bloc
     # A notebook the user trusts runs
     result = await blocks.post("run", "signed-answer", body={})
     assert result["value"]["text/plain"] == "42"
+    # Once run with the flag, its cached result is not handed out without it
+    assert (await run(blocks, "target"))["status"] == "ok"
+    code, message = await blocks.error("run", "target", method="POST", body={})
+    assert code == 403 and "not trusted" in message
+
+
+async def test_the_kernel_starts_in_the_notebooks_folder(jp_root_dir: Path, blocks):
+    # Relative paths in a block lead where they do in JupyterLab: next to the notebook
+    (jp_root_dir / "project").mkdir()
+    (jp_root_dir / "project" / "data.txt").write_text("beside the notebook")
+    write_notebook(
+        jp_root_dir / "project" / "reader.ipynb",
+        [("code", "open('data.txt').read()", "reads-data")],
+    )
+    await blocks.ready()
+    result = await run(blocks, "reads-data")
+    assert result["status"] == "ok", result
+    assert "beside the notebook" in result["value"]["text/plain"]
 
 
 async def test_progress_is_announced(runs_root, blocks, jp_ws_fetch):
@@ -206,3 +224,15 @@ def test_the_command_line_asks_the_running_server(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "on the Jupyter server at http://127.0.0.1:" in done.stderr
     assert json.loads(done.stdout)["value"]["text/plain"] == "21"
+
+
+async def test_a_run_keeps_at_most_eight_mebibytes_of_output(jp_root_dir: Path, blocks):
+    write_notebook(
+        jp_root_dir / "loud.ipynb",
+        [("code", "for _ in range(24):\n    print('x' * 2**20)", "loud")],
+    )
+    await blocks.ready()
+    result = await run(blocks, "loud")
+    assert result["status"] == "ok", result["error"]
+    kept = json.dumps(result["outputs"])
+    assert len(kept) < 9 * 2**20 and "not kept" in kept

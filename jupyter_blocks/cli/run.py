@@ -90,6 +90,8 @@ class RunCommand(BlocksCommand):
                 self.exit_with(f"--set takes name=value, not {item!r}", 2)
             try:
                 given[name] = json.loads(text)
+            except RecursionError:
+                self.exit_with(f"--set {name}=...: the JSON is nested too deeply", 2)
             except ValueError:
                 given[name] = text
         return given
@@ -149,11 +151,7 @@ class RunCommand(BlocksCommand):
         quiet.setLevel(logging.WARNING)
         kernels = AsyncMultiKernelManager(config=self.config, log=quiet)
         kernel = self.kernel or kernels.default_kernel_name
-        cache = RunCache(cache_folder(indexer.rules.root))
-        key = recipe.key(kernel)
-        cached = None if self.no_cache else cache.get(key)
-        if cached is not None:
-            return 200, cached
+        # Trust first: a cached result of an untrusted notebook is its code's output too
         notary = NotebookNotary(parent=self)
         served = NotebookReader(indexer.max_size).served(os_path, [], notary)
         signature = served.signature if served is not None else None
@@ -164,12 +162,18 @@ class RunCommand(BlocksCommand):
                     Untrusted(f"{block.path} is not trusted; pass --allow-untrusted to run it")
                 )
             }
+        cache = RunCache(cache_folder(indexer.rules.root))
+        key = recipe.key(kernel)
+        cached = None if self.no_cache else cache.get(key)
+        if cached is not None:
+            return 200, cached
 
         def progress(event: dict[str, Any]) -> None:
             if event["state"] == "running":
                 print(f"  cell {event['cell']} ({event['step']}/{event['steps']})", file=sys.stderr)
 
-        result = asyncio.run(run_recipe(recipe, kernels, kernel, self.timeout, progress))
+        folder = os.path.dirname(os_path)  # the kernel starts where the notebook is
+        result = asyncio.run(run_recipe(recipe, kernels, kernel, self.timeout, progress, folder))
         cache.put(key, result)
         return 200, result
 

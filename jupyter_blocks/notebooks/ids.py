@@ -7,12 +7,13 @@ will write it must equal the original but for the ids given and ``nbformat_minor
 
 from __future__ import annotations
 
+import copy
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import nbformat
-import orjson
 
 from ..links.refs import is_block_id
 
@@ -45,9 +46,11 @@ def new_id() -> str:
 
 
 def parse(text: str) -> dict[str, Any]:
+    # The standard parser, not orjson: a write must keep integers past 64 bits exact
+    # (orjson reads them as floats) and NaN or Infinity (which Jupyter writes) as they are.
     try:
-        nb = orjson.loads(text)
-    except orjson.JSONDecodeError as error:
+        nb = json.loads(text)
+    except (ValueError, RecursionError) as error:
         raise IdError(f"The notebook is not valid JSON ({error}); fix it first.") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise IdError("The file is not a notebook (it has no list of cells).")
@@ -109,7 +112,7 @@ def replace_sources(text: str, edits: dict[int, tuple[str, str]]) -> IdChange:
 def _apply(
     original: dict[str, Any], changed: dict[int, str], sources: dict[int, str] | None = None
 ) -> IdChange:
-    edited = orjson.loads(orjson.dumps(original))  # a deep copy
+    edited = copy.deepcopy(original)
     for index, cell_id in changed.items():
         edited["cells"][index]["id"] = cell_id
     for index, source in (sources or {}).items():
@@ -124,8 +127,8 @@ def _apply(
             f"The notebook does not follow the nbformat schema ({error.message}); it "
             "is left as it is. Fix it in JupyterLab (open and save), then try again."
         ) from None
-    written = orjson.loads(nbformat.writes(node))
-    expected = orjson.loads(orjson.dumps(original))
+    written = json.loads(nbformat.writes(node))
+    expected = copy.deepcopy(original)
     for index, cell_id in changed.items():
         expected["cells"][index]["id"] = cell_id
     for index, source in (sources or {}).items():
@@ -181,4 +184,5 @@ def first_difference(a: Any, b: Any, where: str = "the notebook") -> str | None:
             if found:
                 return found
         return None
-    return None if a == b else where
+    same_nan = isinstance(a, float) and isinstance(b, float) and a != a and b != b
+    return None if a == b or same_nan else where

@@ -6,6 +6,7 @@ Pure functions of the file's bytes: no index, no server. Reading never writes.
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import posixpath
 import stat
@@ -122,7 +123,7 @@ def load_json(data: bytes) -> dict[str, Any]:
     try:
         nb = orjson.loads(data)
     except orjson.JSONDecodeError as error:
-        raise Skip(f"not valid JSON: {error}") from None
+        nb = _strict_json(data, error)
     if not isinstance(nb, dict):
         raise Skip("not a notebook: the JSON is not an object")
     return nb
@@ -358,3 +359,16 @@ def normalize_path(target: str) -> str:
     target = target.strip().replace("\\", "/")
     normalized = posixpath.normpath("/" + target).lstrip("/")
     return normalized
+
+
+def _strict_json(data: bytes, error: Exception) -> Any:
+    """What orjson refuses but Jupyter writes and reads: NaN and Infinity (Python's
+    ``json``, which nbformat uses, writes them), read with the standard parser; else
+    Skip with orjson's reason (a text that is not UTF-8 is said so)."""
+    try:
+        # As UTF-8 only, as Jupyter reads notebooks (json would also take UTF-16)
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as bad:
+        raise Skip(f"not valid JSON: not UTF-8 text (byte {bad.start})") from None
+    except (ValueError, RecursionError):
+        raise Skip(f"not valid JSON: {error}") from None

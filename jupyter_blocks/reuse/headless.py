@@ -38,6 +38,7 @@ from .source import SourceNotebook
 Progress = Callable[[dict[str, Any]], None]
 DEFAULT_TIMEOUT = 120.0  # seconds a run may take, kernel start included
 MAX_TIMEOUT = 3600.0
+MAX_OUTPUT = 8 * 2**20  # bytes of outputs a run returns and caches (a cell may print GBs)
 
 
 @dataclass
@@ -54,9 +55,11 @@ class Recipe:
         return self.plan.steps
 
     def key(self, kernel: str) -> str:
-        """The cache key: the sources of the cells that run, in order, the overrides
-        and the kernel (SHA-256, hex)."""
+        """The cache key: the notebook's path (the kernel starts in its folder, where
+        relative paths lead), the sources of the cells that run, in order, the
+        overrides and the kernel (SHA-256, hex)."""
         material = {
+            "path": self.notebook.path,
             "cells": [[c.index, c.id, c.source] for c in self.steps],
             "given": self.given,
             "kernel": kernel,
@@ -101,6 +104,7 @@ async def run_recipe(
     kernel_name: str,
     timeout: float = DEFAULT_TIMEOUT,
     progress: Progress | None = None,
+    cwd: str | None = None,
 ) -> dict[str, Any]:
     """Run ``recipe`` on a new kernel of ``kernel_name`` from ``kernels`` (a Jupyter
     MultiKernelManager: the server's MappingKernelManager, a gateway's, or
@@ -117,8 +121,17 @@ async def run_recipe(
     error = None
     status = "ok"
     try:
+        # In the notebook's folder, as JupyterLab starts its kernel: a server's kernel
+        # manager (or a gateway's) is given the notebook's path, jupyter_client's the
+        # folder (``cwd``).
+        place: dict[str, Any] = {}
+        if hasattr(kernels, "cwd_for_path"):
+            place["path"] = recipe.notebook.path
+        elif cwd is not None:
+            place["cwd"] = cwd
         kernel_id = await asyncio.wait_for(
-            kernels.start_kernel(kernel_name=kernel_name), max(0.1, deadline - time.monotonic())
+            kernels.start_kernel(kernel_name=kernel_name, **place),
+            max(0.1, deadline - time.monotonic()),
         )
         client = kernels.get_kernel(kernel_id).client()
         client.start_channels()
@@ -152,6 +165,14 @@ async def run_recipe(
     return result_json(recipe, kernel_name, status, outputs, value, error, took)
 
 
+def _dropped() -> dict[str, Any]:
+    return {
+        "output_type": "stream",
+        "name": "stderr",
+        "text": f"[output past {MAX_OUTPUT // 2**20} MiB not kept: run the notebook itself]\n",
+    }
+
+
 async def _execute(
     client: Any, code: str, deadline: float
 ) -> tuple[list[dict[str, Any]], Any, dict[str, Any] | None]:
@@ -161,6 +182,7 @@ async def _execute(
     outputs: list[dict[str, Any]] = []
     value = None
     error = None
+    kept = 0  # bytes of output kept: past MAX_OUTPUT, outputs are dropped and said so
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -179,6 +201,13 @@ async def _execute(
             outputs = []
         elif kind in ("stream", "display_data", "execute_result", "error"):
             output = dict(output_from_msg(msg))
+            size = len(json.dumps(output, default=str))
+            if kept + size > MAX_OUTPUT and kind != "error":
+                if kept <= MAX_OUTPUT:  # said once
+                    outputs.append(_dropped())
+                kept = MAX_OUTPUT + 1
+                continue
+            kept += size
             outputs.append(output)
             if kind == "execute_result":
                 value = dict(content.get("data", {}))

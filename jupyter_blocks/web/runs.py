@@ -62,6 +62,9 @@ class RunHandler(PlaceHandler):
             raise web.HTTPError(404, str(error)) from None
         except UseError as error:
             raise web.HTTPError(422, str(error)) from None
+        # Trust first: a cached result of an untrusted notebook is its code's output too
+        if not body.get("allow_untrusted") and not self.blocks._is_trusted(signature):
+            raise web.HTTPError(403, str(_untrusted(path)))
         cache = RunCache(cache_folder(self.blocks.rules.root))
         key = recipe.key(kernel)
         if not body.get("no_cache"):
@@ -69,8 +72,6 @@ class RunHandler(PlaceHandler):
             if cached is not None:
                 self.finish(cached)
                 return
-        if not body.get("allow_untrusted") and not self.blocks._is_trusted(signature):
-            raise web.HTTPError(403, str(_untrusted(path)))
         run = key[:12]
 
         def progress(event: dict[str, Any]) -> None:

@@ -272,3 +272,22 @@ def test_a_text_notebook_too_long_for_jupytext_is_skipped_at_once(tmp_path: Path
     with pytest.raises(Skip, match="lines"):
         read_notebook(str(path), 2**30)
     assert time.monotonic() - started < 5  # not parsed first
+
+
+async def test_an_id_written_into_a_crlf_text_notebook_keeps_its_line_breaks(texts, blocks):
+    # As a Windows editor, or git with core.autocrlf, leaves a file: every break CRLF
+    for name in ("analysis.md", "sales.qmd"):
+        path = texts / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    await blocks.ready()
+    before = (texts / "analysis.md").read_bytes()
+    reply = await blocks.post("ensure-id", body={"path": "analysis.md", "index": 3})
+    assert reply["written"] is True
+    after = (texts / "analysis.md").read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n")  # no LF alone
+    assert diff(before.decode(), after.decode()) == [f"+ :id: {reply['id']}", "+ "]
+    assert (await blocks.get("block", reply["id"]))["index"] == 3
+    reply = await blocks.post("ensure-id", body={"path": "sales.qmd", "index": 2})
+    after = (texts / "sales.qmd").read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n")
+    assert f'```{{python id="{reply["id"]}"}}\r\n'.encode() in after

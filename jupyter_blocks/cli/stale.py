@@ -14,6 +14,7 @@ Anything else (no record, several notebooks of that name) is left for a person.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import unicodedata
 
@@ -23,7 +24,7 @@ from jupyter_server.services.contents.manager import ContentsManager
 from ..index.tree import TreeRules
 from ..links.rewrites import move_links
 from ..notebooks import gitread
-from ..notebooks.files import read_regular
+from ..notebooks.files import read_regular, single_name_refusal
 from ..notebooks.ids import IdError, replace_sources
 from ..store import BlockStore
 
@@ -161,6 +162,9 @@ def _readable(rules: TreeRules, path: str, max_size: int) -> bytes:
             "is written there"
         )
     try:
+        refusal = single_name_refusal(os.stat(rules.os_path(path)))
+        if refusal is not None:
+            raise IdError(refusal)
         return read_regular(rules.os_path(path), max_size)
     except OSError as error:
         raise IdError(f"it cannot be read: {error.strerror or error}") from None

@@ -19,7 +19,7 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.services.contents.manager import ContentsManager
 
 from ..index.service import BlocksService, IndexUnavailable
-from ..notebooks.files import read_regular
+from ..notebooks.files import read_regular, single_name_refusal
 from ..notebooks.ids import (
     IdChange,
     IdError,
@@ -109,6 +109,9 @@ class WriteSteps:
             raise NotFound(f"No notebook at {path}.") from None
         if not stat.S_ISREG(st.st_mode):
             raise BadRequest(f"{path} is not a regular file.")
+        refusal = single_name_refusal(st)
+        if refusal is not None:
+            raise Refused(f"{path}: {refusal}.")
         limit = self.service.indexer.max_size
         if st.st_size > limit:
             raise BadRequest(
@@ -227,6 +230,9 @@ class WriteSteps:
             st = os.stat(os_path)
             if not stat.S_ISREG(st.st_mode):
                 raise Conflict(f"{path} is no longer a regular file: nothing was written.")
+            refusal = single_name_refusal(st)
+            if refusal is not None:
+                raise Refused(f"{path}: {refusal}.")
             same = st.st_size == len(data) and read_regular(os_path, len(data)) == data
         except OSError:
             same = False

@@ -285,6 +285,13 @@ class Indexer:
         """What a path needs: the notebooks to (re)index there, oldest first, and the
         removals (already applied) of what is gone or now hidden."""
         path = path.strip("/")
+        real = self.rules.canonical(path)
+        if real != path:
+            # Reached through a symbolic link (a save through a linked folder, a linked
+            # notebook): the notebook is indexed under its own path, never the link's.
+            stale, change = self.collect(real) if is_notebook_name(real) else ([], Change())
+            change.update(self.remove(self._known_under(path)))
+            return stale, change
         if path and not self.rules.allows(path):
             # Hidden now (or never allowed): whatever the index holds there goes.
             return [], self.remove(self._known_under(path))

@@ -113,10 +113,28 @@ class TreeRules:
         root = os.path.realpath(self.root)
         return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
+    def canonical(self, path: str) -> str:
+        """The root-relative path a notebook is indexed under: ``path`` with its
+        symbolic links resolved, when they lead to a file inside the root (a notebook
+        has one path in the index, whatever links name it); else ``path`` as given
+        (``allows`` refuses a link out of the root)."""
+        if not path:
+            return path
+        try:
+            real = os.path.realpath(self.os_path(path))
+            root = os.path.realpath(self.root)
+        except (OSError, ValueError):
+            return path
+        if not real.startswith(root.rstrip(os.sep) + os.sep):
+            return path
+        return os.path.relpath(real, root).replace(os.sep, "/")
+
     def walk(self, under: str = "") -> Iterator[tuple[str, FileState]]:
-        """Every notebook under ``under`` (root-relative), with its state. Symlinked
-        folders are not followed (no loops, no escape); symlinked files are indexed
-        only when they point inside the root."""
+        """Every notebook under ``under`` (root-relative), with its state. Symbolic
+        links are never indexed: a linked folder is not followed (no loops, no escape),
+        and a linked notebook is another name of a file that is indexed where it lives
+        when it is inside the root and allowed (indexed twice, it would hold the same
+        ids as itself and be judged its own copy)."""
         stack = [under]
         while stack:
             rel_dir = stack.pop()
@@ -137,7 +155,7 @@ class TreeRules:
                         continue
                     if not is_notebook_name(name):
                         continue
-                    if entry.is_symlink() and not self.allows(rel):
+                    if entry.is_symlink():
                         continue
                     if not entry.is_file():
                         continue

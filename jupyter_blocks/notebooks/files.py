@@ -51,3 +51,17 @@ def read_regular(os_path: str, limit: int, with_mtime: bool = False) -> Any:
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"larger than {limit} bytes")
     return (data, st.st_mtime) if with_mtime else data
+
+
+def single_name_refusal(st: os.stat_result) -> str | None:
+    """Why a notebook may not be written, when it has other names on disk (hard links,
+    ``st_nlink`` > 1), else None. Jupyter writes a notebook in place, so a write would
+    change the file under every name, and a name may lie outside the root (where
+    nothing is ever written), out of sight of the person saving."""
+    if st.st_nlink <= 1:
+        return None
+    return (
+        f"it has {st.st_nlink} names on disk (hard links), and writing it would change "
+        "the file under every one, maybe outside the root: nothing is written. Give it "
+        "one name (copy it, then replace it with the copy) and try again"
+    )

@@ -1,5 +1,5 @@
 """Changing a text notebook (``textnotebooks.py``) in its own syntax, every other byte
-kept: a cell's id written into the format's cell metadata, or new cell sources (a
+kept (line breaks too): a cell's id written into the format's cell metadata, or new cell sources (a
 label renamed, a link that follows a move).
 
 How, for any format jupytext writes: jupytext writes the notebook as read, and again
@@ -57,6 +57,12 @@ def _changed(data: bytes, name: str, change: Callable[[Any], None]) -> bytes:
     import merge3
 
     text = decode(data)
+    # A file written with CRLF line breaks (Windows, git's autocrlf) is merged as LF,
+    # as jupytext writes, and given its CRLF back; a file that mixes both is merged as
+    # it is (a conflict, nothing written, when the breaks differ around the change).
+    crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
+    if crlf:
+        text = text.replace("\r\n", "\n")
     fmt = text_format(text, name)
     read = read_text(text, name)
     wanted = copy.deepcopy(read)
@@ -79,6 +85,8 @@ def _changed(data: bytes, name: str, change: Callable[[Any], None]) -> bytes:
         raise IdError(f"the change would leave {name} unreadable ({error})") from None
     if _content(again) != _content(wanted):
         raise IdError(f"the change would change more of {name} than asked: it is left as it is")
+    if crlf:
+        merged = merged.replace("\n", "\r\n")
     if data.startswith(b"\xef\xbb\xbf"):
         return b"\xef\xbb\xbf" + merged.encode("utf-8")
     return merged.encode("utf-8")

@@ -94,7 +94,12 @@ class BlocksHandler(APIHandler):
         path = self.get_query_argument("path", "")
         if not path:
             raise web.HTTPError(400, "Give the notebook's path: ?path=folder/name.ipynb")
-        return path
+        return self.real_path(path)
+
+    def real_path(self, path: str) -> str:
+        """A notebook path from a request as the index holds it: a notebook opened
+        through a symbolic link inside the root is indexed under its own path."""
+        return self.blocks.rules.canonical(path.strip("/"))
 
     @staticmethod
     def checked_id(block_id: str) -> str:

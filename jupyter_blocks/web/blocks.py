@@ -169,7 +169,7 @@ class EnsureIdHandler(BlocksHandler):
         if stamp is not None and not isinstance(stamp, str):
             raise web.HTTPError(400, "last_modified must be a string.")
         with write_errors():
-            self.finish(await self.ids.ensure_id(path, index, proposed, stamp))
+            self.finish(await self.ids.ensure_id(self.real_path(path), index, proposed, stamp))
 
 
 class ReassignIdsHandler(BlocksHandler):
@@ -183,7 +183,7 @@ class ReassignIdsHandler(BlocksHandler):
         if not isinstance(path, str):
             raise web.HTTPError(400, 'Send {"path": "<notebook path>"}.')
         with write_errors():
-            self.finish(await self.ids.reassign_ids(path))
+            self.finish(await self.ids.reassign_ids(self.real_path(path)))
 
 
 class LabelHandler(BlocksHandler):

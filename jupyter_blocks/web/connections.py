@@ -19,6 +19,7 @@ class UnlinkedHandler(BlocksHandler):
     @authorized
     async def get(self) -> None:
         path = self.get_query_argument("path", "") or None
+        path = self.real_path(path) if path else None
         target = self.get_query_argument("id", "") or None
         if (path is None) == (target is None):
             raise web.HTTPError(400, "Give one of ?path=<notebook path> or ?id=<block id>.")
@@ -39,6 +40,7 @@ class GraphHandler(BlocksHandler):
     @authorized
     async def get(self) -> None:
         path = self.get_query_argument("path", "") or None
+        path = self.real_path(path) if path else None
         depth = self.get_query_argument("depth", "1")
         if depth not in ("1", "2"):
             raise web.HTTPError(400, "depth must be 1 or 2.")
@@ -76,7 +78,7 @@ class LinkMentionHandler(BlocksHandler):
         with write_errors():
             self.finish(
                 await self.ids.link_mention(
-                    body["path"],
+                    self.real_path(body["path"]),
                     body["index"],
                     body["digest"],
                     body["start"],

@@ -3,6 +3,7 @@ check say of labels, patches and cells too costly to parse (issues 13, 15, 19)."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,54 @@ async def test_check_fails_on_an_embed_whose_patch_is_not_json(costly, tmp_path)
     assert "not valid JSON" in report["patches"][0]["reason"]
     assert [p["path"] for p in report["partial"]] == ["heavy.ipynb"]
     assert "patches.ipynb cell 3" in text
+
+
+def sources_of(path: Path) -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+
+
+async def test_a_label_shadowed_by_an_id_can_be_renamed_out_of_the_clash(labelled, blocks):
+    await blocks.ready()
+    # ((intro-cell)) reaches the block with that id, never clash-cell's label: renaming
+    # the label is how the clash is settled, and the reference stays where it points
+    reply = await blocks.post("rename-label", body={"label": "intro-cell", "new": "fig-two"})
+    assert reply["written"] == [{"path": "analysis.ipynb", "cells": [3]}]
+    assert sources_of(labelled / "analysis.ipynb")[3] == "#| label: fig-two\n2"
+    assert sources_of(labelled / "notes.ipynb")[2] == "Or ((intro-cell)) itself."
+    await blocks.ready()
+    assert (await blocks.get("block", "fig-two"))["id"] == "clash-cell"
+    status = await blocks.get("status")
+    assert "intro-cell" not in {c["label"] for c in status["labels"]}
+
+
+@pytest.mark.parametrize("value", ["true", "null", "1.5", "2024", "2024-01-05", "1:30", "off"])
+async def test_a_label_yaml_reads_as_no_name_is_refused_and_not_read(labelled, blocks, value: str):
+    await blocks.ready()
+    before = (labelled / "analysis.ipynb").read_bytes()
+    for route, body in (
+        ("label", {"cell_type": "code", "source": "x = 1", "label": value}),
+        ("rename-label", {"label": "fig-sales", "new": value}),
+    ):
+        status, message = await blocks.error(route, method="POST", body=body)
+        assert status == 400 and "boolean, a number, a date or nothing" in message
+    assert (labelled / "analysis.ipynb").read_bytes() == before
+    # Written by hand, Quarto reads it as no name: neither does the index
+    write(labelled / "yaml.ipynb", [code("yaml-cell", f"#| label: {value}\nx")])
+
+    async def indexed() -> bool:
+        return (await blocks.get("status"))["blocks"] == 8
+
+    await blocks.until(indexed)
+    assert (await blocks.get("block", "yaml-cell"))["label"] is None
+
+
+async def test_a_label_renamed_in_a_crlf_cell_keeps_its_line_breaks(jp_root_dir, blocks):
+    write(jp_root_dir / "win.ipynb", [code("win-cell", "#| label: fig-old\r\nplot()\r\n")])
+    await blocks.ready()
+    reply = await blocks.post("rename-label", body={"label": "fig-old", "new": "fig-new"})
+    assert reply["written"] == [{"path": "win.ipynb", "cells": [0]}]
+    assert sources_of(jp_root_dir / "win.ipynb") == ["#| label: fig-new\r\nplot()\r\n"]
+    reply = await blocks.post(
+        "label", body={"cell_type": "markdown", "source": "Hello\r\nthere", "label": "sec-a"}
+    )
+    assert reply["source"] == "(sec-a)=\r\nHello\r\nthere"

@@ -24,7 +24,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..index.service import BlocksService
-from ..links.labels import with_label
+from ..links.labels import with_label, yaml_reads_as_text
 from ..links.refs import is_target
 from ..links.rewrites import move_links, retarget
 from ..notebooks.notebook import normalize_path
@@ -80,17 +80,28 @@ class Renames:
         """Rename ``label`` to ``new`` where it is declared and everywhere it is
         referenced (references by the block's id are left as they are)."""
         holder = (await self.service.live_blocks([label])).get(label)
-        if holder is None or holder.label != label:
-            raise BadRequest(f"No block is labelled {label}.")
-        await self._free(new, holder.id)
         edits: Edits = defaultdict(dict)
-        edits[holder.path][holder.index] = (
-            holder.source,
-            with_label(holder.cell_type, holder.source, new),
-        )
-        links = await self.service.read(self.service.store.links_to, [label], ("ref", "embed"))
-        for link in links:
-            _add(edits, link, lambda source: retarget(source, label, new))
+        if holder is not None and holder.label == label:
+            await self._free(new, holder.id)
+            declaring = [holder]
+            # References say the label: they follow it.
+            links = await self.service.read(self.service.store.links_to, [label], ("ref", "embed"))
+            for link in links:
+                _add(edits, link, lambda source: retarget(source, label, new))
+        else:
+            # No reference reaches a block by this label (a block's id of the same name
+            # wins): renaming it is how the clash is settled. The label's first holder
+            # is renamed, as when nothing shadows it; references are left as they are
+            # (they name the id).
+            declaring = await self.service.read(self.service.store.labelled, label, 1)
+            if not declaring:
+                raise BadRequest(f"No block is labelled {label}.")
+            await self._free(new, declaring[0].id)
+        for block in declaring:
+            edits[block.path][block.index] = (
+                block.source,
+                with_label(block.cell_type, block.source, new),
+            )
         return await self._apply(edits, open_paths)
 
     async def follow_move(self, old: str, new: str, open_paths: list[str]) -> dict[str, Any]:
@@ -122,6 +133,12 @@ class Renames:
             raise BadRequest(
                 f"{label[:80]!r} cannot be a label: use letters, digits, '-', '_', '.' or "
                 "':' (no spaces)."
+            )
+        if not yaml_reads_as_text(label):
+            raise BadRequest(
+                f"{label} cannot be a label: Quarto and MyST read it as a boolean, a "
+                "number, a date or nothing, not as a name. Use a word (for example "
+                f"fig-{label})."
             )
         holder = (await self.service.live_blocks([label])).get(label)
         if holder is not None and holder.id != own:

@@ -293,6 +293,11 @@ class BlockStore(ABC):
         move."""
 
     @abstractmethod
+    def labelled(self, label: str, limit: int) -> list[Block]:
+        """The blocks declaring ``label``, first seen first, whatever ``((label))``
+        resolves to (an id that is the same name wins over it): at most ``limit``."""
+
+    @abstractmethod
     def label_clashes(self, limit: int) -> list[LabelHolder]:
         """Labels declared by more than one block, and labels that are a block's id."""
 

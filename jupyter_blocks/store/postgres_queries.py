@@ -158,6 +158,9 @@ class PostgresQueries:
     def real_path(self, path: str) -> str | None:
         return self.reads.real_path(path)
 
+    def labelled(self, label: str, limit: int) -> list[Block]:
+        return self.reads.labelled(label, limit)
+
     def label_clashes(self, limit: int) -> list[LabelHolder]:
         return self._cached(f"labels:{limit}", lambda: self.reads.label_clashes(limit))
 

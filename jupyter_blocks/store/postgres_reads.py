@@ -188,6 +188,17 @@ class Reads:
         )
         return [Duplicate(p, o, int(n), reason, bool(sure)) for p, o, n, reason, sure in rows]
 
+    def labelled(self, label: str, limit: int) -> list[Block]:
+        rows = self.rows(
+            "SELECT " + BLOCK_COLUMNS + " FROM {s}.blocks WHERE label = %s"  # noqa: S608
+            " ORDER BY first_seen, path, idx LIMIT %s",
+            (label, limit),
+        )
+        return [
+            Block(bid, path, idx, cell_type, source, False, lab)
+            for bid, path, idx, cell_type, source, lab in rows
+        ]
+
     def label_clashes(self, limit: int) -> list[LabelHolder]:
         """Blocks declaring a label another block declares too, and labels that are
         another block's id (the id wins), in order."""

@@ -192,6 +192,10 @@ class SQLiteQueries:
         return sqlite_graph.block_names(self._reader(), paths, ids)
 
     @reading
+    def labelled(self, label: str, limit: int) -> list[Block]:
+        return sqlite_reads.labelled(self._reader(), label, limit)
+
+    @reading
     def label_clashes(self, limit: int) -> list[LabelHolder]:
         return self._cached(
             f"labels:{limit}", lambda: sqlite_reads.label_clashes(self._reader(), limit)

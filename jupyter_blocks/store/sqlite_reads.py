@@ -177,6 +177,15 @@ def duplicates(con: sqlite3.Connection, limit: int) -> list[Duplicate]:
     return [Duplicate(p, o, n, reason, bool(conclusive)) for p, o, n, reason, conclusive in rows]
 
 
+def labelled(con: sqlite3.Connection, label: str, limit: int) -> list[Block]:
+    rows = con.execute(
+        f"SELECT {BLOCK_COLUMNS} FROM blocks WHERE label = ?"  # noqa: S608 (a constant)
+        " ORDER BY first_seen, path, idx LIMIT ?",
+        (label, limit),
+    )
+    return [_block(row) for row in rows]
+
+
 def label_clashes(con: sqlite3.Connection, limit: int) -> list[LabelHolder]:
     """Blocks declaring a label another block declares too, and labels that are another
     block's id (the id wins), in order."""

@@ -282,13 +282,19 @@ def test_a_paused_database_answers_within_the_bound_then_recovers(
             for path in ("api/blocks/block/paused-probe", "api/blocks/search?q=probe"):
                 code, body, _taken = fetch(s.port, path)  # fetch fails past the bound
                 assert code in (200, 503), body
+                if code == 503:  # advice for a database, not for a file on a disk
+                    assert "database server" in body["message"], body
+                    assert "disk" not in body["message"], body
+            # The status says so (it said "ready" while every request failed)
             code, status, _taken = fetch(s.port, "api/blocks/status")
-            assert code == 200 and status["state"] in ("ready", "unavailable", "indexing")
+            assert code == 200 and status["state"] == "unavailable", status
+            assert "database server" in status["reason"] and "write to" not in status["reason"]
         finally:
             for pid in frozen:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
         until(lambda: fetch(s.port, "api/blocks/block/paused-probe")[0] == 200, 60)
+        until(lambda: fetch(s.port, "api/blocks/status")[1]["state"] == "ready", 30)
         assert s.process.poll() is None
     # The hostile name reached no statement: the public schema is still there
     with psycopg.connect(own_cluster.url, autocommit=True) as con:

@@ -103,10 +103,8 @@ class StoreGuard:
             return f"The block index is busy: {fault}. Try again in a moment."
         if self.hint in str(fault):  # the store said what to fix (a database's URL)
             return f"The block index cannot be used: {fault}. It is tried again meanwhile."
-        return (
-            f"The block index cannot be used: {fault}. Give it a place the server can "
-            f"write to with {self.hint}; it is tried again meanwhile."
-        )
+        remedy = self.store.remedy.format(setting=self.hint)
+        return f"The block index cannot be used: {fault}. {remedy}; it is tried again meanwhile."
 
     def shutdown(self) -> None:
         self.writer.shutdown(wait=False, cancel_futures=True)
@@ -130,9 +128,9 @@ class StoreGuard:
             return await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
         except asyncio.TimeoutError:
             raise IndexUnavailable(
-                f"The block index did not answer within {self.timeout:g} s (it may be "
-                "locked by another program, or on a slow or stalled disk). Try again; "
-                "the bound is c.BlocksExtension.request_timeout."
+                f"The block index did not answer within {self.timeout:g} s "
+                f"({self.store.stalls}). Try again; the bound is "
+                "c.BlocksExtension.request_timeout."
             ) from None
         except Exception as error:
             fault = self.store.fault(error)

@@ -202,8 +202,9 @@ class BlocksService:
             else:
                 counts, skipped, duplicates = found  # type: ignore[assignment]
                 self._last_seen = (counts, skipped, duplicates)
-        if not self.guard.usable and reason is None:
-            reason = self.guard.reason
+        if not self.guard.usable and not self.guard.rebuilding:
+            reason = reason or self.guard.reason
+            state = "unavailable" if state == "ready" else state
         unstored = [(storable(p), r) for p, r in sorted(self.indexer.unstored.items())]
         listed = unstored + skipped
         labels, problems = self._last_notes

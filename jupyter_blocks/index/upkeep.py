@@ -171,6 +171,10 @@ class Upkeep:
         self.guard.usable = self.guard.rebuilding = False
         self.guard.reason = self.guard.describe(fault)
         self.guard.opened.set()  # requests answer at once from now on, with the reason
+        if not isinstance(fault, StoreCorrupt):
+            # Said before the close below, which waits for the writer: a database that
+            # stopped answering holds the writer until it answers again.
+            self.state, self.reason = "unavailable", self.guard.reason
         with contextlib.suppress(Exception):
             await self.guard.write(self.store.close)
         if isinstance(fault, StoreCorrupt):

@@ -43,6 +43,9 @@ class BlockStore(ABC):
 
     # The setting that tells where the index is: named in messages about reaching it.
     setting = "c.BlocksExtension.db_path"
+    # Said when the index does not answer in time, and what to do when it cannot be used.
+    stalls = "it may be locked by another program, or on a slow or stalled disk"
+    remedy = "Give it a place the server can write to with {setting}"
     # A database that the servers of a space share: made from database_url and space
     # (else from db_path, a file of this server's).
     in_database = False

@@ -49,6 +49,8 @@ class PostgresStore(PostgresQueries, BlockStore):
     root, see ``postgres_schema.default_space``)."""
 
     setting = schema.URL_SETTING
+    stalls = "the database server may be stopped, overloaded or out of reach"
+    remedy = "Check that the database server runs and that this server reaches it ({setting})"
     in_database = True
 
     def __init__(self, location: str, root: str, space: str | None = None) -> None:

@@ -120,6 +120,29 @@ test.describe('reusing a block in the kernel', () => {
       '.jp-Blocks-embed[data-block-id="sales-plot"]'
     );
     const toggle = embed.getByRole('button', { name: 'Show recipe' });
+    // The embed is at the top of the active cell: JupyterLab's cell toolbar (over the
+    // cell's top right corner, or hidden when content reaches there) leaves its
+    // actions free to click
+    await currentNotebook(page)
+      .locator('.jp-MarkdownCell .jp-InputPrompt')
+      .first()
+      .click();
+    await expect(page.locator('.jp-cell-toolbar')).toHaveCount(1);
+    // JupyterLab decides whether to hide its toolbar when the cell becomes active,
+    // which may be before the embed is drawn: the toolbar shown is the case to hold
+    await page.evaluate(() =>
+      document
+        .querySelectorAll('.jp-toolbar-overlap')
+        .forEach(cell => cell.classList.remove('jp-toolbar-overlap'))
+    );
+    await expect(page.locator('.jp-cell-toolbar').first()).toBeVisible();
+    const box = (await toggle.boundingBox())!;
+    const hit = await page.evaluate(
+      ([x, y]) => document.elementFromPoint(x, y)?.textContent ?? '',
+      [box.x + box.width / 2, box.y + box.height / 2]
+    );
+    expect(hit).toBe('Show recipe');
+    await toggle.click({ trial: true, timeout: 5000 });
     await toggle.click();
     const recipe = embed.locator('.jp-Blocks-recipe');
     await expect(recipe).toContainText(

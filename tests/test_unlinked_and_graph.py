@@ -254,3 +254,22 @@ async def test_graph_edges_of_notebook_links_resolve_like_links(mentions_root, b
             "kinds": ["notebook", "ref"],
         }
     ]
+
+
+async def test_a_cell_too_costly_to_parse_whole_still_shows_its_mentions(jp_root_dir, blocks):
+    # A pasted document: a markdown cell past what is parsed whole (refs.MAX_PARSE_COST)
+    from jupyter_blocks.links.refs import MAX_PARSE_COST, parse_cost
+
+    write(jp_root_dir / "topics" / "data-cleaning.ipynb", [md("dc-title", f"# {TITLE}")])
+    filler = "Prose with *emphasis*, `code` and a [link](https://example.org). " * 4 + "\n\n"
+    fenced = f"```text\n{TITLE} in a fence\n\nwith a blank line\n```\n\n"
+    source = filler * 1500 + fenced + f"In the end, {TITLE} in prose.\n\n" + filler * 10
+    assert parse_cost(source) > MAX_PARSE_COST
+    write(jp_root_dir / "pasted.ipynb", [md("pasted-doc", source)])
+    await blocks.ready()
+    reply = await blocks.get("unlinked", path="topics/data-cleaning.ipynb")
+    # The mention in prose is found at its place; the one in fenced code is not
+    assert found(reply) == [("pasted.ipynb", 0, TITLE, TITLE)]
+    mention = reply["unlinked"][0]
+    assert source[mention["start"] : mention["end"]] == TITLE
+    assert source[mention["start"] - 12 : mention["start"]] == "In the end, "

@@ -8,7 +8,9 @@ URLs, math removed as JupyterLab finds it): paragraphs, headings, lists, tables,
 quotes, emphasis. It does not count in code spans, fenced or indented code, math,
 URLs, raw HTML, the text or destination of a link, an image's text, or inside a
 reference already written (``((...))``, ``{{embed ...}}``, ``[[...]]``). A cell whose
-markup costs too much to parse (``refs.parse_cost``) holds no mentions.
+markup costs too much to parse whole (``refs.parse_cost``) is read part by part: the
+runs of lines between blank lines outside fenced code, each parsed alone where a name
+appears (a link defined in another part is then taken for prose).
 """
 
 from __future__ import annotations
@@ -60,8 +62,10 @@ def find_mentions(source: str, names: list[str]) -> list[Mention]:
         pattern = name_pattern(name)
         if pattern is not None:
             found.extend(Mention(m.start(), m.end(), name) for m in pattern.finditer(source))
-    if not found or parse_cost(source) > MAX_PARSE_COST:
+    if not found:
         return []
+    if parse_cost(source) > MAX_PARSE_COST:
+        return _by_parts(source, names, {m.start for m in found})
     found.sort(key=lambda m: (m.start, -m.end))
     written = [(start, end) for start, end, _ in candidates(source)]
     kept: list[Mention] = []
@@ -75,6 +79,46 @@ def find_mentions(source: str, names: list[str]) -> list[Mention]:
         return []
     live = _in_prose(source, kept)
     return [m for i, m in enumerate(kept) if i in live]
+
+
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _by_parts(source: str, names: list[str], starts: set[int]) -> list[Mention]:
+    """Mentions in a source too costly to parse whole: in each part where a name was
+    matched, parsed alone (a part still too costly holds none)."""
+    found: list[Mention] = []
+    for offset, part in _parts(source):
+        if any(offset <= start < offset + len(part) for start in starts):
+            if parse_cost(part) <= MAX_PARSE_COST:
+                found.extend(
+                    Mention(m.start + offset, m.end + offset, m.name)
+                    for m in find_mentions(part, names)
+                )
+    return found
+
+
+def _parts(source: str) -> list[tuple[int, str]]:
+    """``(offset, text)`` of the runs of lines between blank lines, a fenced code block
+    (blank lines and all) kept within one run."""
+    parts: list[tuple[int, str]] = []
+    begin = cursor = 0
+    fence = ""
+    for line in source.splitlines(keepends=True):
+        opened = _FENCE_RE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+        elif opened:
+            fence = opened.group(1)
+        elif not line.strip():
+            if cursor > begin:
+                parts.append((begin, source[begin:cursor]))
+            begin = cursor + len(line)
+        cursor += len(line)
+    if cursor > begin:
+        parts.append((begin, source[begin:cursor]))
+    return parts
 
 
 def _in_prose(text: str, mentions: list[Mention]) -> set[int]:

@@ -89,12 +89,12 @@ def _by_parts(source: str, names: list[str], starts: set[int]) -> list[Mention]:
     matched, parsed alone (a part still too costly holds none)."""
     found: list[Mention] = []
     for offset, part in _parts(source):
-        if any(offset <= start < offset + len(part) for start in starts):
-            if parse_cost(part) <= MAX_PARSE_COST:
-                found.extend(
-                    Mention(m.start + offset, m.end + offset, m.name)
-                    for m in find_mentions(part, names)
-                )
+        named = any(offset <= start < offset + len(part) for start in starts)
+        if named and parse_cost(part) <= MAX_PARSE_COST:
+            found.extend(
+                Mention(m.start + offset, m.end + offset, m.name)
+                for m in find_mentions(part, names)
+            )
     return found
 
 

@@ -15,6 +15,7 @@ appears (a link defined in another part is then taken for prose).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -88,8 +89,10 @@ def _by_parts(source: str, names: list[str], starts: set[int]) -> list[Mention]:
     """Mentions in a source too costly to parse whole: in each part where a name was
     matched, parsed alone (a part still too costly holds none)."""
     found: list[Mention] = []
+    ordered = sorted(starts)
     for offset, part in _parts(source):
-        named = any(offset <= start < offset + len(part) for start in starts)
+        first = bisect.bisect_left(ordered, offset)
+        named = first < len(ordered) and ordered[first] < offset + len(part)
         if named and parse_cost(part) <= MAX_PARSE_COST:
             found.extend(
                 Mention(m.start + offset, m.end + offset, m.name)

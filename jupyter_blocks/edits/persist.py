@@ -26,7 +26,6 @@ own; the quiet rule keeps ensure-id away from files that are being rewritten.
 
 from __future__ import annotations
 
-import asyncio
 import posixpath
 from typing import Any
 
@@ -73,10 +72,10 @@ class IdKeeper(WriteSteps):
                 if await self._resolves_here(path, index, current, cells):
                     return {"id": current, "path": path, "index": index, "written": False}
                 # Another cell holds this id first: this one gets its own.
-                change = await asyncio.to_thread(replace_ids, text, [index])
+                change = await self.service.guard.work(replace_ids, text, [index])
             else:
                 usable = await self._usable_proposals(proposed)
-                change = await asyncio.to_thread(add_missing_ids, text, usable)
+                change = await self.service.guard.work(add_missing_ids, text, usable)
             await self._write(path, os_path, data, text, change)
             return {"id": change.ids[index], "path": path, "index": index, "written": True}
 
@@ -90,7 +89,7 @@ class IdKeeper(WriteSteps):
             data, _ = await self._read(path, os_path, last_modified)
             name = posixpath.basename(path)
             try:
-                nb = await asyncio.to_thread(read_text, decode(data), name)
+                nb = await self.service.guard.work(read_text, decode(data), name)
             except Skip as skip:
                 raise Conflict(f"{path} cannot be read as a notebook: {skip}.") from None
             if not 0 <= index < len(nb.cells):
@@ -104,7 +103,7 @@ class IdKeeper(WriteSteps):
             taken = {c.get("id") for c in nb.cells}
             cell_id = offered if valid_id(offered) and offered not in taken else new_id()
             try:
-                changed = await asyncio.to_thread(set_id, data, name, index, cell_id)
+                changed = await self.service.guard.work(set_id, data, name, index, cell_id)
             except IdError as error:
                 raise Conflict(f"{path}: {error}.") from None
             await self._write_text(path, os_path, data, changed)
@@ -136,7 +135,7 @@ class IdKeeper(WriteSteps):
                         f"{', '.join(copies[:5])}. Reassign the ids of the copy instead."
                     )
                 return {"path": path, "reassigned": []}
-            change = await asyncio.to_thread(replace_ids, text, indices)
+            change = await self.service.guard.work(replace_ids, text, indices)
             old = _cells(text)
             await self._write(path, os_path, data, text, change)
             return {
@@ -159,14 +158,14 @@ class IdKeeper(WriteSteps):
             if is_text_name(path):
                 try:
                     name = posixpath.basename(path)
-                    changed = await asyncio.to_thread(text_replace_sources, data, name, edits)
+                    changed = await self.service.guard.work(text_replace_sources, data, name, edits)
                 except (IdError, Skip) as error:
                     raise Conflict(f"{path}: {error}.") from None
                 await self._write_text(path, os_path, data, changed)
                 return
             self._in_step(path, os_path, text)
             try:
-                change = await asyncio.to_thread(replace_sources, text, edits)
+                change = await self.service.guard.work(replace_sources, text, edits)
             except IdError as error:
                 raise Conflict(f"{path}: {error}.") from None
             await self._write(path, os_path, data, text, change)

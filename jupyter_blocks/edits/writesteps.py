@@ -129,7 +129,9 @@ class WriteSteps:
                 f"{path} changed on disk since it was opened: reload it, then try again."
             )
         try:
-            data = await asyncio.to_thread(read_regular, os_path, self.service.indexer.max_size)
+            data = await self.service.guard.work(
+                read_regular, os_path, self.service.indexer.max_size
+            )
         except OSError as error:
             raise BadRequest(f"{path} cannot be read ({error.strerror or error}).") from None
         try:
@@ -259,7 +261,7 @@ class WriteSteps:
             except Exception:
                 return None
 
-        digest = await asyncio.to_thread(signature)
+        digest = await self.service.guard.work(signature)
         return bool(digest) and bool(notary.store.check_signature(digest, notary.algorithm))
 
 

@@ -302,3 +302,24 @@ def test_a_last_word_typed_whole_that_enough_blocks_hold_answers_alone(store, ro
     assert [hit.id for hit in store.search("datafr", 10, 2000).hits] == ["longer"]
     # A space after the word: the word alone, whatever the limit
     assert "longer" not in [hit.id for hit in store.search("data ", 10, 2000).hits]
+
+
+def test_a_word_most_blocks_hold_answers_with_its_best_candidates(store, kind, root):
+    # More blocks hold the word than the PostgreSQL store ranks (RANK_CANDIDATES)
+    from jupyter_blocks.store.postgres_search import RANK_CANDIDATES
+
+    per_notebook = 100
+    for n in range(RANK_CANDIDATES // per_notebook + 1):
+        cells = [md(f"c{n}-{i}", f"A common word, cell {i}.") for i in range(per_notebook)]
+        if n == 0:
+            cells[0] = md("c0-0", "Rare note: common")
+        put(store, root, f"many-{n:02}.ipynb", cells)
+    result = store.search("common", 20, 5000)
+    assert len(result.hits) == 20
+    assert len({hit.id for hit in result.hits}) == 20
+    assert all("common" in hit.snippet.lower() for hit in result.hits)
+    # SQLite ranks them all within this budget; PostgreSQL the first candidates, and
+    # says they were not ranked among every match
+    assert result.ranked is (kind == "sqlite")
+    rare = store.search("rare", 20, 5000)
+    assert ([hit.id for hit in rare.hits], rare.ranked) == (["c0-0"], True)

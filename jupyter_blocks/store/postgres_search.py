@@ -2,7 +2,8 @@
 SQLite store applies): every word must appear in a block's source or its notebook's
 path, accents and case folded; the last word is a prefix unless it is a word of one or
 two ASCII letters or digits; spaceless scripts and symbols are words by
-``searchtext``'s rule; results ranked within a time budget, else the first matches.
+``searchtext``'s rule; results ranked within a time budget (among the first
+``RANK_CANDIDATES`` matches), else the first matches.
 
 The words are found here, in Python, and handed to PostgreSQL as a ``tsvector`` and a
 ``tsquery`` written out lexeme by lexeme: PostgreSQL's own text parser would split
@@ -41,6 +42,9 @@ MAX_VECTOR_CHARS = 256 * 1024  # a block's words past this are not indexed (1 MB
 NAME, SOURCE, PATH = "A", "B", "C"
 WEIGHTS = "{0.1, 0.25, 0.5, 1.0}"
 SNIPPET_TOKENS = 16
+HIT_NAMES = "id, path, idx, cell_type, source, title, label, paired"
+HIT_COLUMNS = HIT_NAMES.replace("paired", "words IS NOT NULL AS paired")
+RANK_CANDIDATES = 2000  # matches ranked at most, in the order the index finds them
 
 
 def fold(text: str) -> str:
@@ -124,18 +128,20 @@ def _search(
     runs = searchtext.runs(query)
     # A spaceless run must be in the block as written, not only its pairs.
     holds = "".join(" AND strpos(source, %s) > 0" for _ in runs)
-    select = (
-        "SELECT id, path, idx, cell_type, source, title, label, words IS NOT NULL"  # noqa: S608
-        " FROM {s}.blocks WHERE terms @@ %s::tsquery" + holds
-    )
+    where = " FROM {s}.blocks WHERE terms @@ %s::tsquery" + holds
+    select = "SELECT " + HIT_COLUMNS + where
     ranked = sql(
         schema,
-        select + " ORDER BY name_terms @@ %s::tsquery DESC,"
+        "SELECT " + HIT_NAMES + ", count(*) OVER ()"  # noqa: S608 (constants and %s only)
+        " FROM (SELECT " + HIT_COLUMNS + ", terms, name_terms" + where + " LIMIT %s) c"
+        " ORDER BY name_terms @@ %s::tsquery DESC,"
         f" ts_rank('{WEIGHTS}', terms, %s::tsquery, 1) DESC, path, idx LIMIT %s",
     )
     try:
-        rows = _within(con, budget_ms, ranked, (match, *runs, match, match, limit))
-        return SearchResult([_hit(row, query) for row in rows], True)
+        params = (match, *runs, RANK_CANDIDATES + 1, match, match, limit)
+        rows = _within(con, budget_ms, ranked, params)
+        every = not rows or rows[0][-1] <= RANK_CANDIDATES
+        return SearchResult([_hit(row[:-1], query) for row in rows], every)
     except errors.QueryCanceled:
         pass
     found: dict[tuple[str, int], SearchHit] = {}

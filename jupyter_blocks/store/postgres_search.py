@@ -17,6 +17,7 @@ of ``searchtext`` find text in scripts written without spaces, which is where wo
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -68,13 +69,16 @@ def vector(source: str, path: str, name: str = "") -> str:
     found: dict[str, list[str]] = {}
     position = 0
     size = 0
-    for weight, text in ((NAME, name), (PATH, path), (SOURCE, source)):
-        for word in words_of(text):
-            position = min(position + 1, MAX_POSITION)
-            if len(word) > MAX_WORD:
-                continue
-            at = found.get(word)
+    get = found.get
+    segments = ((NAME, words_of(name) if name else ()), (PATH, _path_words(path)))
+    for weight, words in (*segments, (SOURCE, words_of(source))):
+        for word in words:
+            if position < MAX_POSITION:
+                position += 1
+            at = get(word)
             if at is None:
+                if len(word) > MAX_WORD:
+                    continue
                 size += len(word) + 8
                 if size > MAX_VECTOR_CHARS:
                     break
@@ -82,6 +86,12 @@ def vector(source: str, path: str, name: str = "") -> str:
             elif len(at) < MAX_POSITIONS and position < MAX_POSITION:
                 at.append(f"{position}{weight}")
     return " ".join(f"'{word}':{','.join(at)}" for word, at in found.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_words(path: str) -> tuple[str, ...]:
+    # The same for every block of a notebook: found once per notebook.
+    return tuple(words_of(path))
 
 
 def name_vector(name: str) -> str:

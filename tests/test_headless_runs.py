@@ -236,3 +236,37 @@ async def test_a_run_keeps_at_most_eight_mebibytes_of_output(jp_root_dir: Path, 
     assert result["status"] == "ok", result["error"]
     kept = json.dumps(result["outputs"])
     assert len(kept) < 9 * 2**20 and "not kept" in kept
+
+
+async def test_permission_to_run_is_true_and_nothing_else(runs_root, blocks):
+    await blocks.ready()
+    for value in ("false", "yes", [0], 1, None):
+        for flag in ("allow_untrusted", "no_cache"):
+            code, message = await blocks.error("run", "target", method="POST", body={flag: value})
+            assert code == 400 and f"{flag} is true or false" in message
+
+
+async def test_a_kernel_not_installed_is_named_not_a_server_error(runs_root, blocks):
+    await blocks.ready()
+    for kernel in ("../../x", "no-such-kernel"):
+        code, message = await blocks.error(
+            "run", "signed-answer", method="POST", body={"kernel": kernel}
+        )
+        assert code == 400 and "No kernel named" in message and "python3" in message
+
+
+async def test_a_kernel_that_exits_ends_the_run_at_once(jp_root_dir: Path, blocks):
+    write_notebook(jp_root_dir / "exits.ipynb", [("code", "import os\nos._exit(3)", "exits")])
+    await blocks.ready()
+    started = time.monotonic()
+    result = await run(blocks, "exits", timeout=60)
+    assert result["status"] == "error" and result["error"]["ename"] == "KernelDied"
+    assert "exited while running cell 1" in result["error"]["evalue"]
+    assert time.monotonic() - started < 30
+
+
+async def test_an_override_keeps_an_integer_past_64_bits(runs_root, blocks):
+    await blocks.ready()
+    big = 12345678901234567890123456789
+    result = await run(blocks, "target", set={"base": big}, no_cache=True)
+    assert result["value"]["text/plain"] == str(big * 2 + 1)

@@ -173,7 +173,12 @@ class RunCommand(BlocksCommand):
                 print(f"  cell {event['cell']} ({event['step']}/{event['steps']})", file=sys.stderr)
 
         folder = os.path.dirname(os_path)  # the kernel starts where the notebook is
-        result = asyncio.run(run_recipe(recipe, kernels, kernel, self.timeout, progress, folder))
+        try:
+            result = asyncio.run(
+                run_recipe(recipe, kernels, kernel, self.timeout, progress, folder)
+            )
+        except UseError as error:
+            return 422, {"message": str(error)}
         cache.put(key, result)
         return 200, result
 

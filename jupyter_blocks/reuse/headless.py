@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_client.kernelspec import NoSuchKernel
 from nbformat.v4 import output_from_msg
 
 from .api import _check_overrides, _check_runnable, _skipped, _source
@@ -39,6 +40,7 @@ Progress = Callable[[dict[str, Any]], None]
 DEFAULT_TIMEOUT = 120.0  # seconds a run may take, kernel start included
 MAX_TIMEOUT = 3600.0
 MAX_OUTPUT = 8 * 2**20  # bytes of outputs a run returns and caches (a cell may print GBs)
+ALIVE_EVERY = 1.0  # seconds of silence from the kernel before checking it still runs
 
 
 @dataclass
@@ -129,20 +131,29 @@ async def run_recipe(
             place["path"] = recipe.notebook.path
         elif cwd is not None:
             place["cwd"] = cwd
-        kernel_id = await asyncio.wait_for(
-            kernels.start_kernel(kernel_name=kernel_name, **place),
-            max(0.1, deadline - time.monotonic()),
-        )
-        client = kernels.get_kernel(kernel_id).client()
+        try:
+            kernel_id = await asyncio.wait_for(
+                kernels.start_kernel(kernel_name=kernel_name, **place),
+                max(0.1, deadline - time.monotonic()),
+            )
+        except NoSuchKernel:
+            raise UseError(f"No kernel named {kernel_name[:80]!r} is installed here.") from None
+        manager = kernels.get_kernel(kernel_id)
+        with contextlib.suppress(Exception):
+            # A kernel that exits ends the run (KernelDied), never comes back mid-run
+            manager.stop_restarter()
+        client = manager.client()
         client.start_channels()
+        step_number = 0
         try:
             await client.wait_for_ready(timeout=max(0.1, deadline - time.monotonic()))
             if recipe.given:
-                await _execute(client, _bind_first(recipe.given), deadline)
+                await _execute(client, _bind_first(recipe.given), deadline, manager)
             for number, step in enumerate(steps, start=1):
                 tell({"state": "running", "step": number, "steps": len(steps), "cell": step.number})
+                step_number = step.number
                 target = step is recipe.plan.target
-                shown, value, error = await _execute(client, step.source, deadline)
+                shown, value, error = await _execute(client, step.source, deadline, manager)
                 if error is not None:
                     outputs, status = shown, "error"
                     error["cell"] = step.number
@@ -150,9 +161,15 @@ async def run_recipe(
                 if target:
                     outputs = shown
                 elif recipe.given:
-                    await _execute(client, _bind_again(), deadline)
+                    await _execute(client, _bind_again(), deadline, manager)
         finally:
             client.stop_channels()
+    except KernelDied:
+        status = "error"
+        where = f" while running cell {step_number}" if step_number else ""
+        error = {"ename": "KernelDied", "evalue": f"the kernel exited{where}", "traceback": []}
+        if step_number:
+            error["cell"] = step_number
     except asyncio.TimeoutError:
         status = "timeout"
         error = {"ename": "Timeout", "evalue": f"the run did not finish within {timeout:g} s"}
@@ -173,11 +190,25 @@ def _dropped() -> dict[str, Any]:
     }
 
 
+class KernelDied(Exception):
+    """The kernel exited (or was killed) before the code it was given finished."""
+
+
+async def _alive(manager: Any) -> bool:
+    try:
+        alive = manager.is_alive()
+        return bool(await alive) if asyncio.iscoroutine(alive) else bool(alive)
+    except Exception:
+        return True  # cannot tell: the deadline still bounds the wait
+
+
 async def _execute(
-    client: Any, code: str, deadline: float
+    client: Any, code: str, deadline: float, manager: Any = None
 ) -> tuple[list[dict[str, Any]], Any, dict[str, Any] | None]:
     """Run ``code``; its outputs (nbformat's shape), its value (the execute_result's
-    data, or None) and its error (or None). TimeoutError past ``deadline``."""
+    data, or None) and its error (or None). TimeoutError past ``deadline``; KernelDied
+    when the kernel (``manager``'s) exits meanwhile (looked at every second of
+    silence)."""
     msg_id = client.execute(code, store_history=False, allow_stdin=False, stop_on_error=True)
     outputs: list[dict[str, Any]] = []
     value = None
@@ -188,9 +219,13 @@ async def _execute(
         if left <= 0:
             raise asyncio.TimeoutError
         try:
-            msg = await client.get_iopub_msg(timeout=left)
+            msg = await client.get_iopub_msg(timeout=min(left, ALIVE_EVERY))
         except Exception as missing:  # queue.Empty: the kernel said nothing in time
-            raise asyncio.TimeoutError from missing
+            if manager is not None and not await _alive(manager):
+                raise KernelDied from None
+            if left <= ALIVE_EVERY:
+                raise asyncio.TimeoutError from missing
+            continue
         if msg.get("parent_header", {}).get("msg_id") != msg_id:
             continue
         kind = msg["msg_type"]

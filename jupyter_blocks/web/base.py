@@ -10,6 +10,7 @@ reason phrase standard (a path in a status line could break its encoding).
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,17 +55,19 @@ class BlocksHandler(APIHandler):
     def renames(self) -> Renames:
         return Renames(self.blocks, self.ids)
 
-    def json_body(self) -> dict[str, Any]:
+    def json_body(self, exact: bool = False) -> dict[str, Any]:
         """The body as a JSON object, or 400 (413 when too large) saying why. orjson
-        refuses nesting deeper than 1024 levels, so no body can exhaust the stack."""
+        refuses nesting deeper than 1024 levels, so no body can exhaust the stack;
+        ``exact``: read by Python's own reader, which keeps integers past 64 bits
+        (orjson reads them as floats), its RecursionError a 400 too."""
         raw = self.request.body or b"{}"
         if len(raw) > MAX_BODY:
             raise web.HTTPError(
                 413, f"The request body is too large: at most {MAX_BODY // 2**20} MiB."
             )
         try:
-            body = orjson.loads(raw)
-        except (orjson.JSONDecodeError, RecursionError) as error:
+            body = json.loads(raw) if exact else orjson.loads(raw)
+        except (ValueError, RecursionError) as error:
             raise web.HTTPError(400, f"The request body is not valid JSON ({error}).") from None
         if not isinstance(body, dict):
             raise web.HTTPError(400, "The request body must be a JSON object.")

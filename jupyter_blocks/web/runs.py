@@ -33,7 +33,12 @@ class RunHandler(PlaceHandler):
     @web.authenticated
     @authorized(action="execute")
     async def post(self, block_id: str | None = None) -> None:
-        body = self.json_body()
+        # Python's own JSON reader: an override keeps an integer past 64 bits exact
+        body = self.json_body(exact=True)
+        flags = {key: body.get(key, False) for key in ("allow_untrusted", "no_cache")}
+        for key, value in flags.items():
+            if not isinstance(value, bool):
+                raise web.HTTPError(400, f"{key} is true or false, not {value!r:.40}.")
         given = body.get("set", {})
         if not isinstance(given, dict) or not all(isinstance(k, str) for k in given):
             raise web.HTTPError(400, 'Give overrides as {"set": {"name": value, ...}}.')
@@ -46,6 +51,13 @@ class RunHandler(PlaceHandler):
         kernel = body.get("kernel") or getattr(kernels, "default_kernel_name", "python3")
         if not isinstance(kernel, str):
             raise web.HTTPError(400, "kernel is the name of a kernel (python3...).")
+        specs = getattr(kernels, "kernel_spec_manager", None)
+        known = set(specs.find_kernel_specs()) if specs is not None else set()
+        if known and kernel not in known:
+            raise web.HTTPError(
+                400,
+                f"No kernel named {kernel[:80]!r} here: one of {', '.join(sorted(known))}.",
+            )
         if block_id is not None:
             path, wanted = await self._place_of(self.checked_id(block_id))
         else:
@@ -63,11 +75,11 @@ class RunHandler(PlaceHandler):
         except UseError as error:
             raise web.HTTPError(422, str(error)) from None
         # Trust first: a cached result of an untrusted notebook is its code's output too
-        if not body.get("allow_untrusted") and not self.blocks._is_trusted(signature):
+        if not flags["allow_untrusted"] and not self.blocks._is_trusted(signature):
             raise web.HTTPError(403, str(_untrusted(path)))
         cache = RunCache(cache_folder(self.blocks.rules.root))
         key = recipe.key(kernel)
-        if not body.get("no_cache"):
+        if not flags["no_cache"]:
             cached = await self.blocks.guard.work(cache.get, key)
             if cached is not None:
                 self.finish(cached)
@@ -77,7 +89,10 @@ class RunHandler(PlaceHandler):
         def progress(event: dict[str, Any]) -> None:
             self.blocks._emit({"action": "run-progress", "run": run, "block": name, **event})
 
-        result = await run_recipe(recipe, kernels, kernel, float(timeout), progress)
+        try:
+            result = await run_recipe(recipe, kernels, kernel, float(timeout), progress)
+        except UseError as error:
+            raise web.HTTPError(422, str(error)) from None
         await self.blocks.guard.work(cache.put, key, result)
         self.finish(result)
 

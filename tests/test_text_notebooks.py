@@ -291,3 +291,16 @@ async def test_an_id_written_into_a_crlf_text_notebook_keeps_its_line_breaks(tex
     after = (texts / "sales.qmd").read_bytes()
     assert after.count(b"\n") == after.count(b"\r\n")
     assert f'```{{python id="{reply["id"]}"}}\r\n'.encode() in after
+
+
+async def test_nothing_is_written_into_a_text_notebook_with_a_byte_order_mark(texts, blocks):
+    # jupytext reads the mark as text of the first cell: a change would land elsewhere
+    path = texts / "marked.py"
+    path.write_bytes(b"\xef\xbb\xbf# %%\nx = 1\n\n# %%\ny = 2\n")
+    await blocks.ready()
+    before = path.read_bytes()
+    code, message = await blocks.error(
+        "ensure-id", method="POST", body={"path": "marked.py", "index": 0}
+    )
+    assert code == 409 and "byte order mark" in message
+    assert path.read_bytes() == before

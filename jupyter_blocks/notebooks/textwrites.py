@@ -56,6 +56,14 @@ def _changed(data: bytes, name: str, change: Callable[[Any], None]) -> bytes:
     import jupytext
     import merge3
 
+    if data.startswith(b"\xef\xbb\xbf"):
+        # jupytext (and so JupyterLab with it) reads the mark as text of the first cell:
+        # a change made where this reader sees the cells would land elsewhere for it.
+        raise IdError(
+            f"{name} starts with a byte order mark, which jupytext reads as part of its "
+            "first cell: nothing is written into it. Save it as UTF-8 without the mark, "
+            "then try again"
+        )
     text = decode(data)
     # A file written with CRLF line breaks (Windows, git's autocrlf) is merged as LF,
     # as jupytext writes, and given its CRLF back; a file that mixes both is merged as
@@ -87,8 +95,6 @@ def _changed(data: bytes, name: str, change: Callable[[Any], None]) -> bytes:
         raise IdError(f"the change would change more of {name} than asked: it is left as it is")
     if crlf:
         merged = merged.replace("\n", "\r\n")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return b"\xef\xbb\xbf" + merged.encode("utf-8")
     return merged.encode("utf-8")
 
 

@@ -92,3 +92,21 @@ def test_fix_writes_through_a_link_inside_the_root(tmp_path):
     assert "cell(s) rewritten" in done.stdout, done.stdout + done.stderr
     assert (root / "index.ipynb").is_symlink()
     assert sources(root / "notes" / "real-index.ipynb") == ["See [[notes/target.ipynb]]."]
+
+
+def test_fix_writes_links_in_text_notebooks_in_their_own_syntax(tmp_path):
+    root, home = linked_root(tmp_path)
+    # A MyST notebook and a py:percent script link the moved notebook too
+    myst = (
+        "---\njupytext:\n  text_representation:\n    format_name: myst\n---\n\n"
+        "# Notes\n\nSee [[old/target.ipynb]] for the target.\n"
+    )
+    (root / "linker.md").write_text(myst)
+    script = "# %%\nx = 1\n\n# %% [markdown]\n# Read [[old/target.ipynb]] first.\n"
+    (root / "script.py").write_text(script)
+    done = fix(root, home, "--write")
+    assert "linker.md: 1 cell(s) rewritten" in done.stdout, done.stdout + done.stderr
+    assert "script.py: 1 cell(s) rewritten" in done.stdout, done.stdout + done.stderr
+    assert (root / "linker.md").read_text() == myst.replace("old/", "notes/")
+    assert (root / "script.py").read_text() == script.replace("old/", "notes/")
+    assert done.returncode == 0

@@ -26,6 +26,8 @@ from ..links.rewrites import move_links
 from ..notebooks import gitread
 from ..notebooks.files import read_regular, single_name_refusal
 from ..notebooks.ids import IdError, replace_sources
+from ..notebooks.textnotebooks import Skip, is_text_name
+from ..notebooks.textwrites import replace_sources as text_replace_sources
 from ..store import BlockStore
 
 GIT_TIMEOUT = 10.0  # seconds for one git query
@@ -136,16 +138,24 @@ def write_fixes(
     for path, cells in sorted(edits.items()):
         try:
             data = _readable(rules, path, max_size)
-            change = replace_sources(data.decode("utf-8"), cells)
-            node = nbformat.from_dict(change.notebook)
-            notary = getattr(contents, "notary", None)
-            if notary is not None and notary.check_signature(nbformat.reads(data, as_version=4)):
-                notary.mark_cells(node, True)  # it was trusted: it is signed again
+            if is_text_name(path):
+                # In the format's own syntax, every other byte kept (``textwrites``)
+                changed = text_replace_sources(data, posixpath.basename(path), cells)
+                model = {"type": "file", "format": "text", "content": changed.decode("utf-8")}
+            else:
+                change = replace_sources(data.decode("utf-8"), cells)
+                node = nbformat.from_dict(change.notebook)
+                notary = getattr(contents, "notary", None)
+                if notary is not None and notary.check_signature(
+                    nbformat.reads(data, as_version=4)
+                ):
+                    notary.mark_cells(node, True)  # it was trusted: it is signed again
+                model = {"type": "notebook", "format": "json", "content": node}
             # The moment of the write: the same file, still allowed, still these bytes.
             if _readable(rules, path, max_size) != data:
                 raise IdError("it changed while the fix was prepared")
-            contents.save({"type": "notebook", "format": "json", "content": node}, path)
-        except (OSError, UnicodeDecodeError, IdError) as error:
+            contents.save(model, path)
+        except (OSError, UnicodeDecodeError, IdError, Skip) as error:
             done.append(f"{path}: left as it is ({error})")
             continue
         except Exception as error:  # a notebook nbformat cannot take: said, not raised

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Float, Int, TraitError, Type, Unicode, default, validate
+from traitlets import Bool, Float, Int, Type, Unicode, default, validate
 
 from .edits.linking import NotebookWriter
 from .edits.renames import FOLLOW_GRACE, MoveClaims, Renames
@@ -144,13 +144,6 @@ class BlocksExtension(ExtensionApp):
     def _database_url_default(self) -> str:
         return os.environ.get(DATABASE_URL_VARIABLE, "")
 
-    @validate("space")
-    def _space_valid(self, proposal: dict[str, Any]) -> str:
-        value: str = proposal["value"]
-        if value != value.strip() or len(value) > 1000:
-            raise TraitError("space must be a name without leading or trailing spaces")
-        return value
-
     def make_store(self, root: str) -> BlockStore:
         """The configured store of the index of ``root`` (not opened)."""
         store_class: Any = self.store_class
@@ -158,19 +151,28 @@ class BlocksExtension(ExtensionApp):
             return store_class(self.database_url, root, space=self.space or None)
         return store_class(self.db_path or default_db_path(root), root)
 
+    # A setting out of range is said, and its default used: raising TraitError here makes
+    # jupyter_server drop every setting of the extension (a team's database_url with it,
+    # so that each server silently indexed into a private SQLite file).
     @validate("max_notebook_size", "search_budget_ms", "max_recipe_cells")
     def _positive(self, proposal: dict[str, Any]) -> int:
         value: int = proposal["value"]
-        if value <= 0:
-            raise TraitError(f"{proposal['trait'].name} must be positive, not {value}")
-        return value
+        return value if value > 0 else self._default_for(proposal)
 
     @validate("poll_interval", "request_timeout")
     def _seconds_positive(self, proposal: dict[str, Any]) -> float:
         value: float = proposal["value"]
-        if value <= 0:
-            raise TraitError(f"{proposal['trait'].name} must be positive, not {value}")
-        return value
+        return value if value > 0 else self._default_for(proposal)
+
+    def _default_for(self, proposal: dict[str, Any]) -> Any:
+        trait = proposal["trait"]
+        self.log.error(
+            "jupyter-blocks: c.BlocksExtension.%s must be positive, not %r: %r is used",
+            trait.name,
+            proposal["value"],
+            trait.default_value,
+        )
+        return trait.default_value
 
     @property
     def server(self) -> ServerApp:

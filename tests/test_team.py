@@ -299,3 +299,39 @@ def test_a_paused_database_answers_within_the_bound_then_recovers(
     # The hostile name reached no statement: the public schema is still there
     with psycopg.connect(own_cluster.url, autocommit=True) as con:
         assert con.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'public'").fetchone()
+
+
+def test_a_misconfigured_team_server_says_so_and_never_falls_back_to_its_own_index(
+    tmp_path: Path, database_url: str, new_space: Any
+):
+    """A space that is not a name (a blank after it), and a setting out of range beside
+    it: jupyter_server dropped every setting of the extension when one was refused, and
+    the server indexed into a private SQLite file, saying "ready"."""
+    root = tmp_path / "root"
+    make_corpus(root, notebooks=2)
+    home = tmp_path / "home"
+    with team_server(root, home, database_url, "team-analytics ", wait=False) as s:
+        listening(s.port)
+        status = status_when(s.port, lambda st: st["state"] == "unavailable")
+        assert "space" in status["reason"] and "c.BlocksExtension.space" in status["reason"]
+    assert not list(home.rglob("*.sqlite"))
+    # A request_timeout out of range is said and its default used; the team store stays
+    space = new_space()
+    log = tmp_path / "server.log"
+    with jupyter_server(
+        root,
+        home,
+        None,
+        log=log,
+        extra=(
+            f"--BlocksExtension.store_class={POSTGRES}",
+            f"--BlocksExtension.database_url={database_url}",
+            f"--BlocksExtension.space={space}",
+            "--BlocksExtension.request_timeout=-1",
+        ),
+    ) as s:
+        status = status_when(s.port, settled)
+        assert status["notebooks"] == 2
+    assert query(database_url, space, "SELECT count(*) FROM {s}.files")[0][0] == 2
+    assert "request_timeout must be positive, not -1.0: 10.0 is used" in log.read_text()
+    assert not list(home.rglob("*.sqlite"))

@@ -78,8 +78,15 @@ class PostgresStore(PostgresQueries, BlockStore):
     def open(self) -> None:
         """Connect, create the space's schema when missing (or replace one of an older
         version), be present in the space. StoreUnavailable when the database cannot be
-        reached, refuses this server, or holds a newer version; StoreCorrupt when the
+        reached, refuses this server, or holds a newer version, or when the space's
+        name is not one (blank around it, over 1000 characters); StoreCorrupt when the
         space's tables are damaged."""
+        if self.space != self.space.strip() or not self.space or len(self.space) > 1000:
+            raise StoreUnavailable(
+                f"the space {self.space[:80]!r} is not a name (no blank before or after "
+                "it, at most 1000 characters): fix c.BlocksExtension.space, the same on "
+                "every server of the team"
+            )
         try:
             con = schema.connect(self._url)
         except psycopg.Error as error:

@@ -181,7 +181,10 @@ async def test_links_follow_a_folder_renamed_through_jupyter(linked, blocks, jp_
 
 
 async def _sources_are(path: Path, expected: list[str]) -> bool:
-    return sources(path) == expected
+    try:
+        return sources(path) == expected
+    except ValueError:  # Jupyter writes in place: read mid-write, the file may be empty
+        return False
 
 
 GIT = shutil.which("git")

@@ -37,7 +37,7 @@ _SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Sm", "Sc"})
 
 def _needs_words(text: str) -> bool:
     return not text.isascii() and (
-        _RUN_RE.search(text) is not None or any(_is_symbol(c) for c in text)
+        _RUN_RE.search(text) is not None or any(map(_is_symbol, set(text)))
     )
 
 

@@ -6,6 +6,7 @@ hidden notebook, and, on PostgreSQL, a save through another server of the space.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from pathlib import Path
@@ -195,3 +196,41 @@ async def test_a_save_through_another_server_of_the_space_reaches_the_kept_graph
         got = await graphs.same_once(lambda g: edge(g, "hub.ipynb", "notes/unique.ipynb"))
         assert edge(got, "hub.ipynb", "notes/unique.ipynb")["weight"] == 3  # type: ignore[index]
         assert node(got, "notes/unique.ipynb")["title"] == "From the other server"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("then", ["asked", "quiet"])
+async def test_the_first_assembly_steps_aside_while_requests_are_served(
+    jp_root_dir, blocks, jp_fetch, jp_serverapp, then
+):
+    """Right after a scan the graph is assembled in the background; while requests keep
+    coming it waits for them (they would otherwise wait for the GIL at every hand-off
+    between threads). A graph request made meanwhile is answered, and exact; without
+    one, the assembly ends by itself once the requests stop."""
+    generate(jp_root_dir / "corpus", 200, seed=7)
+    graphs = Graphs(blocks, jp_fetch, jp_serverapp)
+    service = graphs.service
+    loop = asyncio.get_running_loop()
+
+    def kept() -> Any:
+        from jupyter_blocks.index import notebook_graph as module
+
+        found = module._kept.get(service.store, {}).get(service.rules)
+        return found if found is not None and not getattr(found, "building", True) else None
+
+    await blocks.ready(timeout=120)  # its status requests kept the assembly waiting too
+    deadline = loop.time() + 1.5
+    while loop.time() < deadline:  # a steady stream of requests
+        await blocks.get("status")
+        await blocks.get("search", q="data", limit="5")
+    assert kept() is None  # alone, 200 notebooks are assembled in a few hundredths of a second
+
+    if then == "quiet":  # no request at all: it goes on by itself
+        deadline = loop.time() + 20
+        while kept() is None and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        assert kept() is not None
+    graph = await blocks.get("graph")  # asked: a reader waits, and the assembly hurries
+    full = await graphs.full()
+    assert graph["nodes"] == full["nodes"] and len(graph["nodes"]) >= 200
+    assert graph["edges"] == full["edges"]
+    assert kept() is not None

@@ -8,7 +8,9 @@ service recovers. Nothing here knows which engine the store uses: the store's ow
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -17,6 +19,11 @@ from ..store import BlockStore, StoreBusy, StoreCorrupt, StoreError, StoreFull
 T = TypeVar("T")
 READER_THREADS = 4
 WORKER_THREADS = 2
+# Background work (the graph's first assembly) steps aside while requests are served:
+# until none has used the index for QUIET seconds, at most STEP_ASIDE_MAX seconds a step
+# (so that it still ends under a steady load).
+QUIET = 0.05
+STEP_ASIDE_MAX = 0.1
 
 
 class IndexUnavailable(Exception):
@@ -59,6 +66,10 @@ class StoreGuard:
         # incomplete, so only reads that say so (status) are served.
         self.rebuilding = False
         self.reason: str | None = "the index is opening"
+        # Calls made for requests and for indexing, in flight and when the last ended
+        # (read by `step_aside` from other threads; written on the event loop only).
+        self._in_flight = 0
+        self._last_call = 0.0
 
     async def read(self, fn: Callable[..., T], *args: Any, partial: bool = False) -> T:
         """``fn(*args)`` on a reader thread, for a request; ``partial``: also while the
@@ -73,7 +84,8 @@ class StoreGuard:
         """``fn(*args)`` on the writer thread, for the indexing worker: not bounded (a
         batch takes what it takes), and a fault of the index raised as a StoreError."""
         try:
-            return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
+            with self._serving():
+                return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
         except Exception as error:
             fault = self.store.fault(error)
             if fault is None or fault is error:
@@ -86,12 +98,44 @@ class StoreGuard:
         deadline (the thread is not interrupted)."""
         future = asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
         try:
-            return await asyncio.wait_for(future, self.timeout)
+            with self._serving():
+                return await asyncio.wait_for(future, self.timeout)
         except asyncio.TimeoutError:
             raise IndexUnavailable(
                 f"This request did not finish within {self.timeout:g} s (the bound, "
                 "c.BlocksExtension.request_timeout)."
             ) from None
+
+    async def background(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a reader thread, for work no request waits for: not bounded,
+        not counted as serving, and raising what ``fn`` raises. ``fn`` should call
+        ``step_aside`` between its steps."""
+        return await asyncio.get_running_loop().run_in_executor(self.readers, fn, *args)
+
+    def step_aside(self) -> None:
+        """For background work, between two of its steps (from its thread): let a
+        waiting thread have the GIL, then wait while requests are being served (a call
+        in flight, or one that ended less than QUIET s ago), at most STEP_ASIDE_MAX s.
+        A save's path to the index hands the GIL from thread to thread a few dozen
+        times, and a busy background thread made it wait at each hand-off (up to 5 ms,
+        the interpreter's switch interval): saves right after a scan took twice as
+        long while the graph was assembled (BENCHMARKS.md, the team store)."""
+        time.sleep(0)
+        until = time.monotonic() + STEP_ASIDE_MAX
+        while self._busy() and time.monotonic() < until:
+            time.sleep(QUIET / 5)
+
+    def _busy(self) -> bool:
+        return self._in_flight > 0 or time.monotonic() - self._last_call < QUIET
+
+    @contextlib.contextmanager
+    def _serving(self) -> Iterator[None]:
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._last_call = time.monotonic()
 
     def describe(self, fault: StoreError) -> str:
         """A sentence for a user: what is wrong with the index and what happens now."""
@@ -125,7 +169,8 @@ class StoreGuard:
             raise IndexUnavailable(self._why_not())
         future = loop.run_in_executor(executor, fn, *args)
         try:
-            return await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
+            with self._serving():
+                return await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
         except asyncio.TimeoutError:
             raise IndexUnavailable(
                 f"The block index did not answer within {self.timeout:g} s "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 import orjson
@@ -41,16 +41,23 @@ T = TypeVar("T")
 POLITE_EVERY = 25
 
 
-def politely(items: Iterable[T]) -> Iterator[T]:
-    """``items``, handing the GIL to a thread waiting for it every ``POLITE_EVERY`` of
-    them. Assembling the whole graph (about 2 s of Python at 10,000 notebooks, right
-    after a scan) otherwise kept it while each step of a search's SQLite read waited
-    for it, up to the 5 ms switch interval a step: searches served meanwhile took up to
-    0.66 s, now at most about 0.26 s (BENCHMARKS.md, P5)."""
+def give_turn() -> None:
+    """Hand the GIL to a thread waiting for it (if any)."""
+    time.sleep(0)
+
+
+def politely(items: Iterable[T], pause: Callable[[], None] = give_turn) -> Iterator[T]:
+    """``items``, calling ``pause`` every ``POLITE_EVERY`` of them (by default it hands
+    the GIL to a waiting thread). Assembling the whole graph (about 2 s of Python at
+    10,000 notebooks, right after a scan) otherwise kept it while each step of a
+    search's SQLite read waited for it, up to the 5 ms switch interval a step: searches
+    served meanwhile took up to 0.66 s, then at most about 0.26 s (BENCHMARKS.md, P5).
+    An assembly made in the background now steps aside altogether while requests are
+    served (``StoreGuard.step_aside``)."""
     for count, item in enumerate(items, 1):
         yield item
         if count % POLITE_EVERY == 0:
-            time.sleep(0)
+            pause()
 
 
 class KeptGraph:
@@ -62,10 +69,13 @@ class KeptGraph:
         self.epoch: object = None
         self.cursor = 0
         self.json = b'{"nodes":[],"edges":[]}'
+        self.pause: Callable[[], None] = give_turn
 
     # -- reading the log -------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Bring the graph to where the store's change log stands."""
+    def refresh(self, pause: Callable[[], None] = give_turn) -> None:
+        """Bring the graph to where the store's change log stands, calling ``pause``
+        between steps of the work (``politely``)."""
+        self.pause = pause
         epoch = self.store.change_epoch()
         if epoch != self.epoch:
             self._rebuild(epoch)
@@ -99,14 +109,14 @@ class KeptGraph:
         self.node_rows: _Rows[str] = _Rows()
         self.edge_rows: _Rows[Pair] = _Rows()
         self.building = True  # rows are sorted once at the end, not one by one
-        for node in politely(self.store.graph_nodes(None)):
+        for node in politely(self.store.graph_nodes(None), self.pause):
             if not self.rules.hidden(node.path):
                 self._put_node(node)
         self._read_links(None, set(self.nodes))
         self._resolve(set(self.ref_sources))
-        for source in politely(list(self.raw)):
+        for source in politely(list(self.raw), self.pause):
             self._set_out(source)
-        for path in politely(list(self.nodes)):
+        for path in politely(list(self.nodes), self.pause):
             self._node_json(path)
         self.node_rows.sort()
         self.edge_rows.sort()
@@ -177,7 +187,7 @@ class KeptGraph:
     def _read_links(self, paths: list[str] | None, visible: set[str]) -> None:
         """Links written in ``paths`` (None: everywhere), kept for visible sources only
         (a hidden notebook's links are not served)."""
-        for link in politely(self.store.graph_links(paths)):
+        for link in politely(self.store.graph_links(paths), self.pause):
             if link.source not in visible:
                 continue
             raw = self.raw.setdefault(link.source, {})
@@ -189,7 +199,7 @@ class KeptGraph:
         """Resolve reference targets again; returns the sources of those that moved."""
         homes = self.store.block_homes(sorted(targets))
         moved: set[str] = set()
-        for target in politely(targets):
+        for target in politely(targets, self.pause):
             old, new = self.home.get(target), homes.get(target)
             if old == new:
                 continue

@@ -12,21 +12,48 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..store import BlockStore
 from ..store.records import NotebookEdge, NotebookNode, path_key
-from .kept_graph import KeptGraph
+from .kept_graph import KeptGraph, give_turn
 from .tree import TreeRules
 
 _lock = threading.Lock()
+_count_lock = threading.Lock()
+_waiting = 0  # readers of the graph waiting for _lock
+
+
+@contextmanager
+def _turn() -> Iterator[None]:
+    """Hold ``_lock``, counted in ``_waiting`` while waiting for it."""
+    global _waiting
+    with _count_lock:
+        _waiting += 1
+    try:
+        _lock.acquire()
+    finally:
+        with _count_lock:
+            _waiting -= 1
+    try:
+        yield
+    finally:
+        _lock.release()
+
+
 _kept: weakref.WeakKeyDictionary[BlockStore, dict[TreeRules, KeptGraph]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def notebook_graph(
-    store: BlockStore, rules: TreeRules, path: str | None = None, depth: int = 1
+    store: BlockStore,
+    rules: TreeRules,
+    path: str | None = None,
+    depth: int = 1,
+    step_aside: Callable[[], None] | None = None,
 ) -> bytes | None:
     """As JSON text: ``{"nodes": [{"id": path, "title", "blocks", "backlinks"}],
     "edges": [{"source", "target", "weight", "kinds"}]}``, sorted. An edge counts the
@@ -37,13 +64,22 @@ def notebook_graph(
     when the index does not hold it. Notebook links resolve as
     ``BlockStore.resolve_notebook_link`` does. The whole graph is kept, and brought up
     to date with the store's change log at every call (``kept_graph.py``): one thread
-    does it while the others wait."""
+    does it while the others wait. ``step_aside``: for a call no reader waits for (the
+    first assembly, after a scan), called between steps of the work while no reader
+    waits for the graph (``StoreGuard.step_aside``)."""
     centre = None if path is None else store.real_path(path)
-    with _lock:
+
+    def pause() -> None:
+        if step_aside is None or _waiting:  # a reader waits: hurry
+            give_turn()
+        else:
+            step_aside()
+
+    with _turn():
         kept = _kept.setdefault(store, {}).get(rules)
         if kept is None:
             kept = _kept[store][rules] = KeptGraph(store, rules)
-        kept.refresh()
+        kept.refresh(pause)
         if path is None:
             return kept.json
         if centre is None or centre not in kept.nodes:

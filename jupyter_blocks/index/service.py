@@ -115,8 +115,10 @@ class BlocksService:
         """Assemble the kept graph of notebooks once the index is scanned (seconds at
         10,000 notebooks), so that the first reader of the graph does not wait for it;
         after that it follows each change (``kept_graph.py``)."""
-        try:
-            await self.graph(None, 1)
+        try:  # stepping aside while requests are served (StoreGuard.step_aside)
+            await self.guard.background(
+                notebook_graph, self.store, self.rules, None, 1, self.guard.step_aside
+            )
         except Exception as error:  # the first request will try again
             self.log.debug("jupyter-blocks could not assemble the graph yet: %s", error)
 

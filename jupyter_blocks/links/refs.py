@@ -113,12 +113,21 @@ _OPAQUE_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style", "text
 _TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
 _ESCAPED_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
-MARKDOWN = (
-    MarkdownIt("commonmark", {"linkify": True})
-    .enable(["table", "strikethrough", "linkify"])
+
+def _markdown(linkify: bool) -> MarkdownIt:
+    rules = ["table", "strikethrough"] + (["linkify"] if linkify else [])
     # Sentinels stay whole words: no typographic replacements ("--" etc.) touch them.
-    .disable(["replacements", "smartquotes"], ignoreInvalid=True)
-)
+    return (
+        MarkdownIt("commonmark", {"linkify": linkify})
+        .enable(rules)
+        .disable(["replacements", "smartquotes"], ignoreInvalid=True)
+    )
+
+
+MARKDOWN = _markdown(True)
+# The same parser without linkify, for text in which linkify cannot change what a reader
+# sees (titles.py says when).
+MARKDOWN_NO_LINKIFY = _markdown(False)
 
 
 def is_block_id(value: str) -> bool:

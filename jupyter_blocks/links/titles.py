@@ -27,6 +27,7 @@ from markdown_it.token import Token
 from .latex import remove_math
 from .refs import (
     MARKDOWN,
+    MARKDOWN_NO_LINKIFY,
     MAX_PARSE_COST,
     HTMLText,
     Reference,
@@ -42,6 +43,13 @@ _COMMENT_RE = re.compile(r"^(?:#+|//+|--+)\s*")
 _TARGET_LINE_RE = re.compile(r"^\s*\([^()\n]+\)=\s*$")
 _MATH_RE = re.compile(r"@@([0-9]+)@@")
 _SPACE_RE = re.compile(r"\s+")
+# Where linkify can change the text a reader sees: a URL with a scheme ("://") is a link
+# before emphasis or code is read (``http://a.com/_x_`` keeps its underscores), and a
+# link's text is decoded (percent escapes, punycode host names). Elsewhere it only
+# splits text into links, which a title drops: such text is parsed without it, about
+# twice as fast (every markdown block's title is parsed in a cold index). Checked
+# against the full parser on the corpus and random text (tests/test_titles_parse.py).
+_LINKIFY_SHOWS_RE = re.compile(r"://|%|xn--", re.IGNORECASE)
 
 
 def block_title(
@@ -132,7 +140,8 @@ def _markdown_lines(
 
         return _MATH_RE.sub(lambda m: _math(math, int(m.group(1))), pattern.sub(original, part))
 
-    for token in MARKDOWN.parse(marked_text):
+    parser = MARKDOWN if _LINKIFY_SHOWS_RE.search(marked_text) else MARKDOWN_NO_LINKIFY
+    for token in parser.parse(marked_text):
         line = ""
         if token.type == "inline" and token.children:
             line = _first_line(token.children, shown, written, whole)

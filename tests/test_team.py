@@ -211,6 +211,38 @@ def test_a_restart_of_postgresql_mid_run_loses_nothing(tmp_path: Path, own_clust
         assert s.process.poll() is None
 
 
+def test_connections_dropped_under_a_request_are_read_again(
+    tmp_path: Path, own_cluster: Cluster
+):
+    """Every connection of the server ended at once (a failover, a pooler, an
+    administrator), right after they were used (the pool does not check a connection
+    used less than a second ago): the next reads are answered on new connections, not
+    with a 503, and indexing goes on."""
+    root = tmp_path / "root"
+    truth = make_corpus(root, notebooks=6)
+    target, linked = next(iter(truth["backlinks"].items()))
+    with team_server(root, tmp_path / "home", own_cluster.url, "dropped") as s:
+        status_when(s.port, settled)
+        for _ in range(6):  # every reader connection just used
+            assert fetch(s.port, f"api/blocks/backlinks/{target}")[0] == 200
+        with psycopg.connect(own_cluster.url, autocommit=True) as con:
+            ended = con.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = 'jupyter-blocks' AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert ended is not None and ended[0] >= 2
+        code, body, _ = fetch(s.port, f"api/blocks/backlinks/{target}")
+        assert code == 200, body
+        assert {entry["path"] for entry in body["backlinks"]} == {
+            link["path"] for link in linked
+        }
+        code, block, _ = fetch(s.port, f"api/blocks/block/{target}")
+        assert code == 200 and block["id"] == target
+        write_notebook(root / "after.ipynb", "written-after")
+        status_when(s.port, lambda st: caught_up(st, truth["notebooks"] + 1), 120)
+        assert fetch(s.port, "api/blocks/block/written-after")[0] == 200
+
+
 def test_wrong_credentials_name_the_setting(tmp_path: Path, database_url: str, new_space: Any):
     root = tmp_path / "root"
     make_corpus(root, notebooks=2)

@@ -73,8 +73,9 @@ class StoreGuard:
 
     async def read(self, fn: Callable[..., T], *args: Any, partial: bool = False) -> T:
         """``fn(*args)`` on a reader thread, for a request; ``partial``: also while the
-        index is being rebuilt (for figures of progress)."""
-        return await self._bounded(self.readers, fn, *args, partial=partial)
+        index is being rebuilt (for figures of progress). Its reads of the store are
+        made as one (``BlockStore.read_as_one``)."""
+        return await self._bounded(self.readers, self.store.read_as_one, fn, *args, partial=partial)
 
     async def write_now(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on the writer thread (after what it is doing), for a request."""
@@ -110,7 +111,8 @@ class StoreGuard:
         """``fn(*args)`` on a reader thread, for work no request waits for: not bounded,
         not counted as serving, and raising what ``fn`` raises. ``fn`` should call
         ``step_aside`` between its steps."""
-        return await asyncio.get_running_loop().run_in_executor(self.readers, fn, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.readers, self.store.read_as_one, fn, *args)
 
     def step_aside(self) -> None:
         """For background work, between two of its steps (from its thread): let a

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from .errors import StoreCorrupt, StoreError
 from .records import (
@@ -35,6 +36,8 @@ from .records import (
     NotebookRow,
     SearchResult,
 )
+
+T = TypeVar("T")
 
 
 class BlockStore(ABC):
@@ -61,6 +64,13 @@ class BlockStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    # -- reads -------------------------------------------------------------------------
+    def read_as_one(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` (a reader thread's work for one request), its reads of this
+        store made as one: PostgreSQL's on one connection of the pool. Raises what
+        ``fn`` raises."""
+        return fn(*args)
 
     # -- faults ----------------------------------------------------------------------
     def fault(self, error: BaseException) -> StoreError | None:

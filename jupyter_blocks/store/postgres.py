@@ -4,8 +4,10 @@ scan's turn and the news between servers, ``postgres_writes`` and ``postgres_sea
 
 One writer connection (the indexer's writer thread; every write locks the space's
 ``writer`` row, so the servers of a space write one at a time) and a pool of reader
-connections (psycopg_pool, checked before use, so a restart of PostgreSQL costs a
-reconnection, not an error). Needs psycopg 3 and psycopg_pool
+connections (psycopg_pool). A request's reads share one connection
+(``read_as_one``), checked before use when it was idle for CHECK_IDLE seconds or more,
+and read again on another when it turns out lost: a restart of PostgreSQL costs a
+reconnection, not an error. Needs psycopg 3 and psycopg_pool
 (``pip install jupyter-blocks[postgres]``).
 """
 
@@ -15,6 +17,7 @@ import contextlib
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -40,6 +43,9 @@ from .records import (
 T = TypeVar("T")
 READERS = 6  # reader connections at most (the service reads on 4 threads)
 POOL_WAIT = 5.0  # seconds a read waits for a connection before the database is unreachable
+# A reader connection used less than this many seconds ago is not checked (a round trip)
+# before it is used again; a request whose connection was lost is read again.
+CHECK_IDLE = 1.0
 
 
 class PostgresStore(PostgresQueries, BlockStore):
@@ -72,6 +78,10 @@ class PostgresStore(PostgresQueries, BlockStore):
         self._last_read = 0.0
         self._cache: dict[str, tuple[int, object]] = {}
         self._cache_lock = threading.Lock()
+        self._held = threading.local()  # the connection of a reader thread's request
+        self._used: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
         self.reads = Reads(self.schema, self._read)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -118,7 +128,7 @@ class PostgresStore(PostgresQueries, BlockStore):
             max_size=READERS,
             kwargs={"autocommit": True, **schema.connect_options()},
             configure=_configure,
-            check=ConnectionPool.check_connection,
+            check=self._check,
             timeout=POOL_WAIT,
             name=f"jupyter-blocks-{self.schema}",
             open=True,
@@ -177,13 +187,49 @@ class PostgresStore(PostgresQueries, BlockStore):
         return f"dropped (schema {self.schema})"
 
     # -- connections -------------------------------------------------------------------
+    def read_as_one(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` with every read of it on one connection of the pool (a backlinks
+        request reads three times: one checkout, and at most one check, not three). A
+        connection found lost (PostgreSQL restarted, a failover, a dropped backend) is
+        left to the pool and ``fn`` run once more on another: it only reads."""
+        if getattr(self._held, "con", None) is not None:
+            return fn(*args)
+        for again in (False, True):
+            held: psycopg.Connection[Any] | None = None
+            try:
+                with self._read() as held:
+                    self._held.con = held
+                    try:
+                        return fn(*args)
+                    finally:
+                        self._held.con = None
+            except psycopg.OperationalError:
+                if again or held is None or not (held.broken or held.closed):
+                    raise
+                if self._pool is not None:
+                    self._pool.check()  # the others of the pool were lost with it
+        raise AssertionError("unreachable")
+
     @contextlib.contextmanager
     def _read(self) -> Iterator[psycopg.Connection[Any]]:
+        held = getattr(self._held, "con", None)
+        if held is not None:
+            yield held
+            return
         pool = self._pool
         if pool is None:
             raise StoreUnavailable(f"the index at {self.location} is not open")
         with pool.connection(timeout=POOL_WAIT) as con:
-            yield con
+            try:
+                yield con
+            finally:
+                self._used[con] = time.monotonic()
+
+    def _check(self, con: psycopg.Connection[Any]) -> None:
+        """The pool's check of a connection it hands out: a round trip, unless the
+        connection was used less than CHECK_IDLE seconds ago."""
+        if time.monotonic() - self._used.get(con, 0.0) >= CHECK_IDLE:
+            ConnectionPool.check_connection(con)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[writes.Tx]:

@@ -282,8 +282,9 @@ QUERIES = {
 def p5_search(server: Server, rounds: int) -> list[Row]:
     """Search latency per kind of query, once the server is settled. Right after its
     scan, the server assembles its graph of notebooks in the background (seconds of
-    Python at 10,000 notebooks): searches served meanwhile are timed apart, first."""
-    # The index is ready (the server said so): search at once, while the graph is
+    Python at 10,000 notebooks), stepping aside while requests are served: searches
+    served before the graph is asked for are timed apart, first."""
+    # The index is ready (the server said so): search at once, before the graph is
     # assembled, then ask for the graph (it waits for the assembly) and go on.
     queries = [q for kind in QUERIES.values() for q in kind]
     meanwhile = []
@@ -292,7 +293,7 @@ def p5_search(server: Server, rounds: int) -> list[Row]:
     server.request("GET", "/api/blocks/graph")
     rows: list[Row] = [
         (
-            f"P5 search right after the scan, while the graph is assembled ({len(meanwhile)})",
+            f"P5 search right after the scan, before the graph is assembled ({len(meanwhile)})",
             f"p50 {statistics.median(meanwhile) * 1000:.1f} ms, max {max(meanwhile) * 1000:.1f} ms",
             "",
             "",

@@ -152,6 +152,35 @@ def test_backlinks_by_id_label_and_notebook_link(store, root):
     }
 
 
+def test_backlinks_with_blocks_are_the_backlinks_and_the_blocks_they_show(store, root):
+    """What the backlinks panel reads at once equals the reads it stands for: the
+    backlinks, and the blocks of the target and of every id or label their text
+    references (ranked as ``get_blocks`` ranks them: an id, a label, a tombstone)."""
+    put(store, root, "target.ipynb", [md("t1", "(the-label)=\n# Target"), md("t2", "Two")])
+    put(store, root, "gone.ipynb", [md("g1", "(gone-label)=\n# Gone soon")])
+    put(
+        store,
+        root,
+        "source.ipynb",
+        [
+            md("s1", "See ((t1)), ((t2)) and ((gone-label)) and [[target.ipynb]]."),
+            md("s2", "{{embed ((the-label))}} and ((g1)) and ((nothing-here))"),
+            md("s3", "Only ((t2))"),
+        ],
+    )
+    put(store, root, "gone.ipynb", [md("other", "# Not it")])  # g1 is a tombstone now
+    for target in ("t1", "t2", "the-label", "g1", "nothing-here"):
+        links, blocks = store.backlinks_with_blocks(target)
+        assert links == store.backlinks(target)
+        wanted = {"t1", "t2", "the-label", "gone-label", "g1", "nothing-here", target}
+        shown = {t for t in wanted if any(t in link.source for link in links) or t == target}
+        assert blocks == store.get_blocks(sorted(shown))
+    links, blocks = store.backlinks_with_blocks("t1")
+    assert [b.id for b in links] == ["s1", "s2"]
+    assert set(blocks) == {"t1", "t2", "the-label", "gone-label", "g1"}
+    assert blocks["g1"].deleted and not blocks["t2"].deleted
+
+
 def test_a_copy_is_judged_by_its_name_and_ids_resolve_to_the_original(store, root):
     cells = [md("shared-1", "# Analysis"), code("shared-2", "x = 1")]
     scan = 12345

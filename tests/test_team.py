@@ -211,9 +211,7 @@ def test_a_restart_of_postgresql_mid_run_loses_nothing(tmp_path: Path, own_clust
         assert s.process.poll() is None
 
 
-def test_connections_dropped_under_a_request_are_read_again(
-    tmp_path: Path, own_cluster: Cluster
-):
+def test_connections_dropped_under_a_request_are_read_again(tmp_path: Path, own_cluster: Cluster):
     """Every connection of the server ended at once (a failover, a pooler, an
     administrator), right after they were used (the pool does not check a connection
     used less than a second ago): the next reads are answered on new connections, not
@@ -233,9 +231,7 @@ def test_connections_dropped_under_a_request_are_read_again(
         assert ended is not None and ended[0] >= 2
         code, body, _ = fetch(s.port, f"api/blocks/backlinks/{target}")
         assert code == 200, body
-        assert {entry["path"] for entry in body["backlinks"]} == {
-            link["path"] for link in linked
-        }
+        assert {entry["path"] for entry in body["backlinks"]} == {link["path"] for link in linked}
         code, block, _ = fetch(s.port, f"api/blocks/block/{target}")
         assert code == 200 and block["id"] == target
         write_notebook(root / "after.ipynb", "written-after")

@@ -308,10 +308,11 @@ class BlocksService:
         per cell, as served (``views.backlink_entries``)."""
 
         def query() -> tuple[list[Backlink], Block | None, dict[str, str]]:
-            # One trip to a reader thread for the links, the block and the titles
-            links = self.store.backlinks(block_id)
-            block = self.store.get_blocks([block_id]).get(block_id)
-            return links, block, self._titles([link.source for link in links])
+            # One trip to a reader thread (and to PostgreSQL) for the links, the block
+            # and the blocks whose titles the links' text shows
+            links, blocks = self.store.backlinks_with_blocks(block_id)
+            titles = {t: block_title(b.source, b.cell_type) for t, b in blocks.items()}
+            return links, blocks.get(block_id), titles
 
         links, block, titles = await self._read(query)
         marked = {block_id} | ({block.label} if block is not None and block.label else set())

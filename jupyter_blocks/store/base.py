@@ -187,6 +187,21 @@ class BlockStore(ABC):
     @abstractmethod
     def backlinks(self, block_id: str) -> list[Backlink]: ...
 
+    def backlinks_with_blocks(self, block_id: str) -> tuple[list[Backlink], dict[str, Block]]:
+        """``backlinks(block_id)``, and ``get_blocks`` of ``block_id`` and of every id or
+        label that the backlinking blocks reference (the titles their text shows): what
+        the backlinks panel shows. A store may read it at once."""
+        from ..links.refs import find_references  # the store needs links only here
+
+        links = self.backlinks(block_id)
+        targets = {block_id} | {
+            ref.target
+            for link in links
+            for ref in find_references(link.source)
+            if ref.kind != "notebook"
+        }
+        return links, self.get_blocks(sorted(targets))
+
     @abstractmethod
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
         """References to any block of ``path``, and notebook links whose target is one

@@ -80,6 +80,9 @@ class PostgresQueries:
     def backlinks(self, block_id: str) -> list[Backlink]:
         return self.reads.backlinks(block_id)
 
+    def backlinks_with_blocks(self, block_id: str) -> tuple[list[Backlink], dict[str, Block]]:
+        return self.reads.backlinks_with_blocks(block_id)
+
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
         return self.reads.notebook_backlinks(path, link_targets)
 

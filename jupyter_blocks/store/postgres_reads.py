@@ -30,6 +30,35 @@ OWN = (
     "                   WHERE e.label = o.label AND e.first_seen < o.first_seen))"
 )
 
+# The targets a block's references may name: its id, and its label when the label
+# resolves to it (no block has the label as id, and it is the label's first holder).
+_TARGETS_OF_ID = (
+    "mine AS (SELECT label FROM {s}.blocks WHERE id = %(id)s"
+    "   ORDER BY first_seen LIMIT 1),"
+    " targets AS (SELECT %(id)s AS target UNION SELECT m.label FROM mine m"
+    "   WHERE m.label IS NOT NULL"
+    "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks e WHERE e.id = m.label)"
+    "   AND (SELECT h.id FROM {s}.blocks h WHERE h.label = m.label"
+    "        ORDER BY h.first_seen LIMIT 1) = %(id)s)"
+)
+# The block each of {targets} resolves to: by id (the lowest first-seen), else by label,
+# else a tombstone of that id, else of that label; rows ranked 0 to 3 (best first), the
+# best written last.
+_LAST = " ORDER BY 1 DESC"
+_RESOLVED = (
+    "SELECT * FROM ("  # noqa: S608 (constants only)
+    " SELECT DISTINCT ON (id) 0 AS rank, id AS target, " + BLOCK_COLUMNS + ", false"
+    "  FROM {s}.blocks WHERE id {targets} ORDER BY id, first_seen) AS by_id"
+    " UNION ALL SELECT * FROM ("
+    " SELECT DISTINCT ON (label) 1, label, " + BLOCK_COLUMNS + ", false"
+    "  FROM {s}.blocks WHERE label {targets} ORDER BY label, first_seen) AS by_label"
+    " UNION ALL SELECT 2, id, " + BLOCK_COLUMNS + ", true"
+    "  FROM {s}.tombstones WHERE id {targets}"
+    " UNION ALL SELECT * FROM ("
+    " SELECT DISTINCT ON (label) 3, label, " + BLOCK_COLUMNS + ", true"
+    "  FROM {s}.tombstones WHERE label {targets} ORDER BY label, first_seen) AS gone" + _LAST
+)
+
 Connect = Callable[[], contextlib.AbstractContextManager[psycopg.Connection[Any]]]
 
 
@@ -65,21 +94,7 @@ class Reads:
         targets = list(dict.fromkeys(targets))
         if not targets:
             return {}
-        rows = self.rows(
-            "SELECT * FROM ("  # noqa: S608 (constants only)
-            " SELECT DISTINCT ON (id) 0 AS rank, id AS target, " + BLOCK_COLUMNS + ", false"
-            "  FROM {s}.blocks WHERE id = ANY(%(t)s) ORDER BY id, first_seen) AS by_id"
-            " UNION ALL SELECT * FROM ("
-            " SELECT DISTINCT ON (label) 1, label, " + BLOCK_COLUMNS + ", false"
-            "  FROM {s}.blocks WHERE label = ANY(%(t)s) ORDER BY label, first_seen) AS by_label"
-            " UNION ALL SELECT 2, id, " + BLOCK_COLUMNS + ", true"
-            "  FROM {s}.tombstones WHERE id = ANY(%(t)s)"
-            " UNION ALL SELECT * FROM ("
-            " SELECT DISTINCT ON (label) 3, label, " + BLOCK_COLUMNS + ", true"
-            "  FROM {s}.tombstones WHERE label = ANY(%(t)s) ORDER BY label, first_seen) AS gone"
-            " ORDER BY 1 DESC",
-            {"t": targets},
-        )
+        rows = self.rows(_RESOLVED.replace("{targets}", "= ANY(%(t)s)"), {"t": targets})
         # The best rank is written last: it wins.
         return {
             target: Block(bid, path, idx, cell_type, source, bool(deleted), label)
@@ -91,13 +106,7 @@ class Reads:
         it (no block has the label as id, and it is the label's first holder): one
         statement."""
         rows = self.rows(
-            "WITH mine AS (SELECT label FROM {s}.blocks WHERE id = %(id)s"
-            "   ORDER BY first_seen LIMIT 1),"
-            " targets AS (SELECT %(id)s AS target UNION SELECT m.label FROM mine m"
-            "   WHERE m.label IS NOT NULL"
-            "   AND NOT EXISTS (SELECT 1 FROM {s}.blocks e WHERE e.id = m.label)"
-            "   AND (SELECT h.id FROM {s}.blocks h WHERE h.label = m.label"
-            "        ORDER BY h.first_seen LIMIT 1) = %(id)s)"
+            f"WITH {_TARGETS_OF_ID}"  # noqa: S608 (constants only)
             " SELECT DISTINCT b.id, b.path, b.idx, l.kind, b.source"
             " FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
             " WHERE l.target IN (SELECT target FROM targets) AND l.kind IN ('ref', 'embed')"
@@ -105,6 +114,34 @@ class Reads:
             {"id": block_id},
         )
         return [Backlink(*row) for row in rows]
+
+    def backlinks_with_blocks(self, block_id: str) -> tuple[list[Backlink], dict[str, Block]]:
+        """``backlinks`` and ``get_blocks`` of the block and of every target the
+        backlinking blocks reference (the titles they show), in one statement: one
+        round trip for a request of the backlinks panel."""
+        rows = self.rows(
+            f"WITH {_TARGETS_OF_ID},"  # noqa: S608 (constants only)
+            " back AS (SELECT DISTINCT b.key, b.id, b.path, b.idx, l.kind, b.source"
+            "   FROM {s}.links l JOIN {s}.blocks b ON b.key = l.block"
+            "   WHERE l.target IN (SELECT target FROM targets) AND l.kind IN ('ref', 'embed')),"
+            " wanted AS (SELECT %(id)s AS t UNION SELECT r.target FROM {s}.links r"
+            "   WHERE r.block IN (SELECT key FROM back) AND r.kind IN ('ref', 'embed'))"
+            " SELECT * FROM ("
+            "  SELECT 9 AS rank, NULL AS target, id, path, idx, kind, source, NULL, false"
+            "  FROM back) AS links"
+            " UNION ALL "
+            + _RESOLVED.replace("{targets}", "IN (SELECT t FROM wanted)")[: -len(_LAST)]
+            + " ORDER BY 1 DESC, 4, 5, 6",
+            {"id": block_id},
+        )
+        links: list[Backlink] = []
+        blocks: dict[str, Block] = {}
+        for rank, target, bid, path, idx, kind, source, label, deleted in rows:
+            if rank == 9:
+                links.append(Backlink(bid, path, idx, kind, source))
+            else:  # the best rank comes last: it wins
+                blocks[target] = Block(bid, path, idx, kind, source, bool(deleted), label)
+        return links, blocks
 
     def notebook_backlinks(self, path: str, link_targets: list[str]) -> list[Backlink]:
         rows = self.rows(

@@ -94,7 +94,7 @@ class KeptGraph:
     def _rebuild(self, epoch: object) -> None:
         # The cursor first: a write after it is applied again next time (idempotent).
         self.cursor = self.store.change_cursor()
-        self.epoch = epoch
+        self.epoch = None  # until it is whole: an assembly cut short is made again
         self.nodes: dict[str, NotebookNode] = {}
         self.keys: dict[str, set[str]] = defaultdict(set)  # path_key -> real paths
         self.names: dict[str, set[str]] = defaultdict(set)  # file name -> path_keys
@@ -121,6 +121,7 @@ class KeptGraph:
         self.node_rows.sort()
         self.edge_rows.sort()
         self.building = False
+        self.epoch = epoch
         self._publish()
 
     # -- one change ----------------------------------------------------------------------

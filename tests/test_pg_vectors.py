@@ -36,7 +36,7 @@ def _sources() -> list[tuple[str, str, str]]:
 
 EDGES = [
     ("", "", ""),
-    ("the " * 40, "a/the.ipynb", "the"),  # a word past MAX_POSITIONS occurrences
+    ("the " * 300, "a/the.ipynb", "the"),  # a word past MAX_POSITIONS occurrences
     ("x" * 300 + " short words", "p.ipynb", "name"),  # a word past MAX_WORD
     ("a " * (words.MAX_POSITION - 1), "", ""),  # just under MAX_POSITION words
     ("a " * (words.MAX_POSITION + 10), "n.ipynb", ""),  # past it: word by word

@@ -20,8 +20,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from itertools import chain, islice
 from typing import Any
 
@@ -38,7 +37,7 @@ WORD_RE = re.compile(r"[^\W_]+")
 MIN_PREFIX = 3  # a shorter ASCII last word matches whole (the README's search rule)
 MAX_QUERY_TERMS = 12
 MAX_WORD = 240  # longer "words" (an encoded blob) are not indexed
-MAX_POSITIONS = 16  # occurrences of one word kept for ranking
+MAX_POSITIONS = 256  # occurrences of one word kept: what PostgreSQL keeps of a literal
 MAX_POSITION = 16383  # PostgreSQL's largest word position
 MAX_VECTOR_CHARS = 256 * 1024  # a block's words past this are not indexed (1 MB limit)
 # ts_rank's weights for D, C, B, A: the path counts half as much as the source, the
@@ -81,37 +80,36 @@ def vector(source: str, path: str, name: str = "") -> str:
 
 
 def _vector_at_once(segments: tuple[tuple[str, Sequence[str]], ...]) -> str | None:
-    """``vector`` with its loops in C (``zip``, ``Counter``, ``str.join``), or None when a
+    """``vector`` with its loops in C (``zip``, ``islice``, ``str.join``), or None when a
     limit applies (a long word, MAX_POSITION words or more, too many distinct words): a
     cold index builds about 40 vectors a notebook, under the GIL the parser needs too.
-    Each occurrence is written apart (``'the':3B 'the':9B``), as PostgreSQL merges a
-    lexeme's positions when it reads the literal: the value is ``_vector_word_by_word``'s."""
+    Each occurrence is written apart (``'the':3B 'the':9B``): PostgreSQL merges a
+    lexeme's positions when it reads the literal and keeps the first MAX_POSITIONS of
+    them, so the value is ``_vector_word_by_word``'s."""
     words = list(chain.from_iterable(part for _, part in segments))
-    if not words:
+    count = len(words)
+    if not count:
         return ""
-    if len(words) >= MAX_POSITION or max(map(len, words)) > MAX_WORD:
+    if count >= MAX_POSITION or max(map(len, words)) > MAX_WORD:
         return None
-    counts = Counter(words) if len(words) > MAX_POSITIONS else None
-    distinct: Collection[str] = words if counts is None else counts
-    if sum(map(len, distinct)) + 8 * len(distinct) > MAX_VECTOR_CHARS:
-        return None
-    # "'" word ":position weight '" word ...: each word followed by its position's suffix.
-    pieces: list[str] = []
+    # Within the limit if every occurrence were a word of its own (nearly every block);
+    # else counted on the distinct words.
+    if sum(map(len, words)) + 8 * count > MAX_VECTOR_CHARS:
+        distinct = set(words)
+        if sum(map(len, distinct)) + 8 * len(distinct) > MAX_VECTOR_CHARS:
+            return None
+    # "'" word "':position weight '" word ...: each word followed by its position's
+    # suffix, and the last suffix without its opening quote.
+    pieces = ["'"]
     position = 1
     for weight, part in segments:
-        end = position + len(part)
-        suffixes = islice(_suffixes(weight), position, end)
-        pieces += chain.from_iterable(zip(part, suffixes, strict=True))
-        position = end
-    if counts is not None and max(counts.values()) > MAX_POSITIONS:
-        for word, count in counts.items():
-            if count > MAX_POSITIONS:  # its first occurrences only: ranking reads them all
-                at = -1
-                for seen in range(count):
-                    at = words.index(word, at + 1)
-                    if seen >= MAX_POSITIONS:
-                        pieces[2 * at] = pieces[2 * at + 1] = ""
-    return "'" + "".join(pieces)[:-2]
+        if part:
+            end = position + len(part)
+            suffixes = islice(_suffixes(weight), position, end)
+            pieces += chain.from_iterable(zip(part, suffixes, strict=True))
+            position = end
+    pieces[-1] = pieces[-1][:-2]
+    return "".join(pieces)
 
 
 @functools.cache

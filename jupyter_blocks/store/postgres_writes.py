@@ -28,6 +28,8 @@ BLOCK_COLUMNS = (
     "key, path, idx, id, label, cell_type, source, title, name, words, first_seen, terms,"
     " name_terms"
 )
+FILES_AT_ONCE = 1000  # notebooks in one statement (7 parameters each; PostgreSQL's limit: 65,535)
+_FILE_VALUES = "(%s, %s, %s, %s, NULL, %s, %s, extract(epoch FROM transaction_timestamp()), %s)"
 
 
 @dataclass
@@ -84,19 +86,22 @@ def put_notebooks(tx: Tx, notebooks: list[NotebookRow]) -> list[str]:
 def put_files(tx: Tx, notebooks: list[NotebookRow]) -> None:
     """Record the state, title and problems of indexed notebooks; a notebook seen for
     the first time also gets when (by the database's clock: one clock for every server
-    of the space) and by which scan (kept when it is indexed again)."""
-    with tx.con.cursor() as cur:
-        cur.executemany(
-            tx.sql(
-                "INSERT INTO {s}.files (path, key, mtime_ns, size, skipped, title, problems,"
-                " first_indexed, scan) VALUES (%s, %s, %s, %s, NULL, %s, %s,"
-                " extract(epoch FROM transaction_timestamp()), %s)"
-                " ON CONFLICT (path) DO UPDATE SET key = excluded.key,"
-                " mtime_ns = excluded.mtime_ns, size = excluded.size, skipped = NULL,"
-                " title = excluded.title, problems = excluded.problems"
-            ),
+    of the space) and by which scan (kept when it is indexed again). One statement for
+    up to FILES_AT_ONCE notebooks (a batch of a scan: one round trip, not 64)."""
+    latest = list({nb.path: nb for nb in notebooks}.values())  # a path once a statement
+    for start in range(0, len(latest), FILES_AT_ONCE):
+        part = latest[start : start + FILES_AT_ONCE]
+        tx.run(
+            "INSERT INTO {s}.files (path, key, mtime_ns, size, skipped, title, problems,"  # noqa: S608 (constants and %s only)
+            " first_indexed, scan) VALUES "
+            + ", ".join([_FILE_VALUES] * len(part))
+            + " ON CONFLICT (path) DO UPDATE SET key = excluded.key,"
+            " mtime_ns = excluded.mtime_ns, size = excluded.size, skipped = NULL,"
+            " title = excluded.title, problems = excluded.problems",
             [
-                (
+                value
+                for nb in part
+                for value in (
                     text(nb.path),
                     text(path_key(nb.path)),
                     nb.mtime_ns,
@@ -105,7 +110,6 @@ def put_files(tx: Tx, notebooks: list[NotebookRow]) -> None:
                     text(json.dumps(nb.problems)) if nb.problems else None,
                     nb.scan,
                 )
-                for nb in notebooks
             ],
         )
 
@@ -271,16 +275,17 @@ def log_change(tx: Tx, origin: str, paths: list[str], ids: list[str]) -> None:
     entry = log_entry(paths, ids)
     if entry is None:
         return
+    # The entry and the wake-up in one round trip (the notification leaves at commit).
     row = tx.run(
-        "INSERT INTO {s}.changes (seq, origin, paths, ids, truncated)"
-        " SELECT coalesce(max(seq), 0) + 1, %s, %s, %s, %s FROM {s}.changes RETURNING seq",
-        (origin, text(entry[0]), text(entry[1]), entry[2]),
+        "WITH logged AS (INSERT INTO {s}.changes (seq, origin, paths, ids, truncated)"
+        " SELECT coalesce(max(seq), 0) + 1, %s, %s, %s, %s FROM {s}.changes RETURNING seq)"
+        " SELECT seq, pg_notify(%s, %s) FROM logged",
+        (origin, text(entry[0]), text(entry[1]), entry[2], tx.schema, origin),
     ).fetchone()
     seq = int(row[0]) if row else 0
     if seq % 32 == 0:
         tx.run("DELETE FROM {s}.changes WHERE seq <= %s", (seq - KEEP_CHANGES,))
         tx.run("UPDATE {s}.writer SET pruned_through = %s", (seq - KEEP_CHANGES,))
-    tx.run("SELECT pg_notify(%s, %s)", (tx.schema, origin))
 
 
 def read_changes(

@@ -41,6 +41,9 @@ EDGES = [
     ("a " * (words.MAX_POSITION - 1), "", ""),  # just under MAX_POSITION words
     ("a " * (words.MAX_POSITION + 10), "n.ipynb", ""),  # past it: word by word
     (" ".join(f"w{i:06d}" for i in range(40_000)), "", ""),  # past MAX_VECTOR_CHARS
+    # Few distinct words, but more than 1 MB of occurrences (PostgreSQL's buffer).
+    (("x" * words.MAX_WORD + " ") * 4400, "", ""),
+    (("é" * 200 + " " + "ü" * 200 + " ") * 1400, "", ""),
     ("本文介绍机器学习的基本方法 🎉 the the Ünïcödé ﬁle", "日本/ノート.ipynb", "名前"),
     ("it's a 'quoted' \\ back:slash & | ! word", "q'uote.ipynb", "l:abel"),
 ]

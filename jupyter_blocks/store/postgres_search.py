@@ -92,12 +92,11 @@ def _vector_at_once(segments: tuple[tuple[str, Sequence[str]], ...]) -> str | No
         return ""
     if count >= MAX_POSITION or max(map(len, words)) > MAX_WORD:
         return None
-    # Within the limit if every occurrence were a word of its own (nearly every block);
-    # else counted on the distinct words.
+    # PostgreSQL reads every occurrence of the literal into one buffer of at most 1 MB
+    # before it merges them: past MAX_VECTOR_CHARS of occurrences (a rare, huge block),
+    # word by word, which writes each word once.
     if sum(map(len, words)) + 8 * count > MAX_VECTOR_CHARS:
-        distinct = set(words)
-        if sum(map(len, distinct)) + 8 * len(distinct) > MAX_VECTOR_CHARS:
-            return None
+        return None
     # "'" word "':position weight '" word ...: each word followed by its position's
     # suffix, and the last suffix without its opening quote.
     pieces = ["'"]

@@ -88,7 +88,7 @@ def put_files(tx: Tx, notebooks: list[NotebookRow]) -> None:
     the first time also gets when (by the database's clock: one clock for every server
     of the space) and by which scan (kept when it is indexed again). One statement for
     up to FILES_AT_ONCE notebooks (a batch of a scan: one round trip, not 64)."""
-    latest = list({nb.path: nb for nb in notebooks}.values())  # a path once a statement
+    latest = list({text(nb.path): nb for nb in notebooks}.values())  # a path once a statement
     for start in range(0, len(latest), FILES_AT_ONCE):
         part = latest[start : start + FILES_AT_ONCE]
         tx.run(

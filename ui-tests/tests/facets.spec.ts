@@ -7,6 +7,7 @@ import {
   markdown,
   notebook,
   openRendered,
+  saveTrusted,
   unique,
   upload
 } from './helpers';
@@ -21,7 +22,9 @@ test.describe('facets of an embed', () => {
   }) => {
     const run = unique();
     const block = `chart-${run}`;
-    await upload(
+    // Saved by this user through Jupyter, so trusted: JupyterLab draws Vega only for
+    // trusted outputs (its renderer is not a safe one), in an embed as in its notebook.
+    await saveTrusted(
       page,
       `${tmpPath}/charts.ipynb`,
       notebook([
@@ -52,6 +55,9 @@ test.describe('facets of an embed', () => {
       ])
     );
     await indexed(request, block);
+    expect(
+      (await (await request.get(`/api/blocks/block/${block}`)).json()).trusted
+    ).toBe(true);
     await upload(
       page,
       `${tmpPath}/host.ipynb`,

@@ -57,6 +57,28 @@ export async function upload(
 }
 
 /**
+ * Save a notebook through Jupyter as a notebook model, as JupyterLab saves one the user
+ * trusts (its code cells marked trusted): the server signs it, so its outputs render
+ * trusted for this user.
+ */
+export async function saveTrusted(
+  page: IJupyterLabPageFixture,
+  path: string,
+  content: string
+): Promise<void> {
+  const model = JSON.parse(content);
+  for (const cell of model.cells) {
+    if (cell.cell_type === 'code') {
+      cell.metadata = { ...cell.metadata, trusted: true };
+    }
+  }
+  const response = await page.request.put(`/api/contents/${path}`, {
+    data: { type: 'notebook', format: 'json', content: model }
+  });
+  expect(response.ok()).toBe(true);
+}
+
+/**
  * Wait until the server's index serves a block (or its tombstone, with `deleted`).
  */
 export async function indexed(

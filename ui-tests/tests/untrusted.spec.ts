@@ -9,6 +9,7 @@ import {
   markdown,
   notebook,
   openRendered,
+  saveTrusted,
   unique,
   upload
 } from './helpers';
@@ -89,19 +90,11 @@ test.describe('one sanitizing policy for every view of a block', () => {
     );
     // A notebook saved through Jupyter as a notebook is signed: trusted. Its markdown
     // is still sanitized when embedded, as JupyterLab renders markdown cells.
-    const response = await page.request.put(
-      `/api/contents/${tmpPath}/trusted.ipynb`,
-      {
-        data: {
-          type: 'notebook',
-          format: 'json',
-          content: JSON.parse(
-            notebook([markdown(trustedMd, `Trusted markdown\n\n${HTML}`)])
-          )
-        }
-      }
+    await saveTrusted(
+      page,
+      `${tmpPath}/trusted.ipynb`,
+      notebook([markdown(trustedMd, `Trusted markdown\n\n${HTML}`)])
     );
-    expect(response.ok()).toBe(true);
     await indexed(request, out);
     await indexed(request, trustedMd);
     expect(

@@ -11,15 +11,17 @@ import os
 import posixpath
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..notebooks.notebook import Skip, notebook_state, read_notebook_file
+from ..notebooks.notebook import Skip, notebook_state
 from ..notebooks.textnotebooks import NotANotebook, PairedText, is_notebook_name
 from ..store import BlockStore, FileState, NotebookRow, StoreFull
-from .tree import BAD_NAME, TreeRules, storable
+from .parse_process import ParseProcess, cores
+from .reading import Batch, read_batch, read_one
+from .tree import TreeRules, storable
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,33 +34,22 @@ def batched(files: list[tuple[str, FileState]]) -> list[list[tuple[str, FileStat
 
 
 def read_ahead(
-    executor: Executor, read: Callable[[T], R], items: list[T], depth: int = 2
+    submit: Callable[[T], Future[R]], items: list[T], depth: int = 2
 ) -> Iterator[Future[R]]:
-    """``read`` of each item, in order, with up to ``depth`` items read ahead on
-    ``executor``: parsing (Python) then runs while the writer stores (SQLite, which
-    releases the GIL), so both cores work during a scan."""
+    """``submit`` of each item, in order, with up to ``depth`` items submitted ahead:
+    parsing then runs while the writer stores (SQLite, which releases the GIL, or
+    PostgreSQL, which is another process), so both cores work during a scan."""
     queue: deque[Future[R]] = deque()
     upcoming = iter(items)
     for item in upcoming:
-        queue.append(executor.submit(read, item))
+        queue.append(submit(item))
         if len(queue) >= depth:
             break
     while queue:
         yield queue.popleft()
         following = next(upcoming, None)
         if following is not None:
-            queue.append(executor.submit(read, following))
-
-
-@dataclass
-class Batch:
-    """Notebooks read from disk: each with the state it was read at, and its row or
-    the reason it is skipped."""
-
-    items: list[tuple[str, FileState, NotebookRow | Skip]]
-    # The scan that read them (0: a change seen alone): what one scan finds together
-    # (a clone, a checkout) says nothing of which came first (copies.py).
-    scan: int = 0
+            queue.append(submit(following))
 
 
 def new_scan() -> int:
@@ -95,6 +86,8 @@ class Indexer:
         self.rules = rules
         self.max_size = max_size
         self.log = log or logging.getLogger(__name__)
+        # Whether a bulk read may run in a child process (``read_ahead``).
+        self.parse_in_child = True
         # Notebooks left alone because they were being written: to read again later.
         self.deferred: list[str] = []
         # Notebooks the store had no room for (path -> why), to try again later.
@@ -126,20 +119,24 @@ class Indexer:
     def read(self, files: list[tuple[str, FileState]], scan: int = 0) -> Batch:
         """Read and parse these notebooks (no store access: any thread may run this, so
         that the next batch is parsed while the writer stores this one)."""
-        return Batch([(path, state, self._read_one(path, state)) for path, state in files], scan)
+        return read_batch(self.rules, self.max_size, files, scan, self.store.prepare, self.log)
 
     def _read_one(self, path: str, state: FileState) -> NotebookRow | Skip:
-        """The notebook, or why it is skipped. Never raises: one odd file must not stop
-        the batch it is in."""
-        if storable(path) != path:
-            return Skip(BAD_NAME)
-        try:
-            return read_notebook_file(self.rules.os_path(path), path, state, self.max_size)
-        except Skip as skip:
-            return skip
-        except Exception as error:  # a bug or an odd file: this one is skipped, and said
-            self.log.exception("jupyter-blocks could not read %s", storable(path))
-            return Skip(f"could not be read ({type(error).__name__}: {error})")
+        return read_one(self.rules, self.max_size, path, state, self.log)
+
+    def read_ahead(
+        self, files: list[tuple[str, FileState]], scan: int, parser: Executor
+    ) -> Generator[Future[Batch], None, None]:
+        """These notebooks read in batches, in order, each while the one before is
+        stored: by a child process (``parse_process``) when there are several batches and
+        the machine has a core to spare, else on ``parser`` (a thread)."""
+        batches = batched(files)
+        if len(batches) > 1 and self.parse_in_child and cores() >= 2:
+            with ParseProcess(self.rules, self.max_size, self.store.prepare, self.log) as child:
+                yield from read_ahead(lambda batch: child.submit(batch, scan), batches)
+        else:
+            read = functools.partial(self.read, scan=scan)
+            yield from read_ahead(lambda batch: parser.submit(read, batch), batches)
 
     def write(self, batch: Batch) -> Change:
         """Write a batch read earlier (writer thread). A notebook changed since it was
@@ -252,10 +249,8 @@ class Indexer:
         """Index many notebooks in batches (the command line's scan; the server runs the
         same steps one batch at a time so that saves interleave)."""
         change = Change()
-        batches = batched(files)
-        read = functools.partial(self.read, scan=new_scan())
         with self.bulk_for(files), ThreadPoolExecutor(1, "jupyter-blocks-parser") as parser:
-            for files_read in read_ahead(parser, read, batches):
+            for files_read in self.read_ahead(files, new_scan(), parser):
                 batch = files_read.result()
                 change.update(self.write(batch))
                 if progress is not None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import functools
 import logging
 import sys
 import time
@@ -38,9 +37,7 @@ from .indexer import (
     Batch,
     Change,
     Indexer,
-    batched,
     new_scan,
-    read_ahead,
 )
 
 State = Literal["starting", "indexing", "ready", "unavailable"]
@@ -340,9 +337,12 @@ class Upkeep:
         self, files: list[tuple[str, FileState]], scan: int
     ) -> AsyncIterator[Batch]:
         """The notebooks in batches, each parsed while the one before is stored."""
-        read = functools.partial(self.indexer.read, scan=scan)
-        for future in read_ahead(self._parser, read, batched(files)):
-            yield await asyncio.wrap_future(future)
+        futures = self.indexer.read_ahead(files, scan, self._parser)
+        try:
+            for future in futures:
+                yield await asyncio.wrap_future(future)
+        finally:
+            futures.close()  # a child process that parses ends with the scan
 
     def _recheck_deferred(self) -> None:
         """Read again, once their writer is surely done, the notebooks found half written."""

@@ -58,6 +58,10 @@ class PairedText(Skip):
         super().__init__(f"paired with {notebook}, where its blocks are indexed")
         self.notebook = notebook
 
+    def __reduce__(self) -> tuple[type[PairedText], tuple[str]]:
+        # As made (a child process that parses sends it to the server: parse_process.py).
+        return PairedText, (self.notebook,)
+
 
 def is_text_name(name: str) -> bool:
     """Whether a file name may be a text notebook (by its extension)."""

@@ -52,6 +52,10 @@ class BlockStore(ABC):
     # A database that the servers of a space share: made from database_url and space
     # (else from db_path, a file of this server's).
     in_database = False
+    # The store's work on a notebook row that needs no database, done as the notebook
+    # is read (``index/reading.py``), off the writer and maybe in a child process: a
+    # module-level function (a child is given it by name). None: nothing to do.
+    prepare: Callable[[NotebookRow], None] | None = None
 
     def __init__(self, location: str, root: str) -> None:
         self.location = location

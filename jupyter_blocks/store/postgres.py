@@ -32,6 +32,7 @@ from .errors import StoreBusy, StoreError, StoreUnavailable
 from .postgres_copies import judge_copies
 from .postgres_queries import PostgresQueries
 from .postgres_reads import Reads
+from .postgres_search import prepare_vectors
 from .postgres_share import HEARTBEAT, POLL_ANYWAY, Keeper, Listener, Sharing
 from .records import (
     FileState,
@@ -61,6 +62,7 @@ class PostgresStore(PostgresQueries, BlockStore):
     root, see ``postgres_schema.default_space``)."""
 
     setting = schema.URL_SETTING
+    prepare = staticmethod(prepare_vectors)
     stalls = "the database server may be stopped, overloaded or out of reach"
     remedy = "Check that the database server runs and that this server reaches it ({setting})"
     in_database = True

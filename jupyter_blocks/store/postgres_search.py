@@ -29,7 +29,7 @@ from psycopg import errors
 
 from ..links import searchtext
 from .postgres_schema import sql
-from .records import SearchHit, SearchResult
+from .records import BlockRow, NotebookRow, SearchHit, SearchResult
 from .searching import whole_word_first
 from .sqlite_search import excerpt
 
@@ -137,6 +137,23 @@ def _vector_word_by_word(segments: tuple[tuple[str, Sequence[str]], ...]) -> str
             elif len(at) < MAX_POSITIONS and position < MAX_POSITION:
                 at.append(f"{position}{weight}")
     return " ".join(f"'{word}':{','.join(at)}" for word, at in found.items())
+
+
+def prepare_vectors(notebook: NotebookRow) -> None:
+    """Each block's ``vector`` and ``name_vector`` for the notebook's path, kept on the
+    block (``BlockRow.prepared``) as it is read, so that the writer does not build them."""
+    for block in notebook.blocks:
+        terms = vector(block.source, notebook.path, block.name)
+        block.prepared = (terms, name_vector(block.name), notebook.path)
+
+
+def vectors_of(block: BlockRow, path: str) -> tuple[str, str]:
+    """The block's ``vector`` and ``name_vector`` at ``path``: those prepared as it was
+    read when they were made for that path, else built now."""
+    prepared = block.prepared
+    if prepared is not None and len(prepared) == 3 and prepared[2] == path:
+        return prepared[0], prepared[1]
+    return vector(block.source, path, block.name), name_vector(block.name)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -21,7 +21,7 @@ from .diff import (
     read_log,
 )
 from .postgres_schema import sql
-from .postgres_search import name_vector, vector
+from .postgres_search import vector, vectors_of
 from .records import BlockRow, LoggedChange, NotebookRow, path_key
 
 BLOCK_COLUMNS = (
@@ -142,8 +142,7 @@ def update_blocks(tx: Tx, updates: list[tuple[int, str, BlockRow, bool]]) -> Non
                     block.cell_type,
                     text(block.source),
                     *_derived(block),
-                    vector(block.source, path, block.name),
-                    name_vector(block.name),
+                    *vectors_of(block, path),
                     key,
                 )
                 for key, path, block, _redo in updates
@@ -192,8 +191,7 @@ def insert_blocks(tx: Tx, blocks: list[tuple[str, BlockRow]]) -> None:
                     name,
                     words,
                     first_seen,
-                    vector(block.source, path, block.name),
-                    name_vector(block.name),
+                    *vectors_of(block, path),
                 )
             )
     insert_links(tx, [(first_key + n, block) for n, (_, block) in enumerate(blocks)])

@@ -49,6 +49,9 @@ class BlockRow:
     # What the block is named by, which search ranks first: its label and its title
     # when the title is a heading (or a code cell's leading comment), not a paragraph.
     name: str = ""
+    # What the store computed for the block as it was read, off its writer (PostgreSQL:
+    # its word vectors, for the notebook's path); None: computed when it is written.
+    prepared: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)

@@ -10,6 +10,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -102,7 +104,7 @@ def test_a_child_that_dies_mid_scan_leaves_its_batches_to_the_server(
     rules = TreeRules(str(root))
     files = sorted(rules.walk(""))
     expected = read_batch(rules, 2**20, files, 7)
-    with ParseProcess(rules, 2**20) as child:
+    with ThreadPoolExecutor(1) as here, ParseProcess(rules, 2**20, here) as child:
         first = child.submit(files[:4], 7).result(timeout=60)
         assert child._child is not None
         child._child.kill()
@@ -118,15 +120,20 @@ def test_the_child_ends_with_the_scan_and_a_scan_stopped_early(tmp_path: Path) -
     make_tree(root, 4)
     rules = TreeRules(str(root))
     files = sorted(rules.walk(""))
-    with ParseProcess(rules, 2**20) as child:
-        assert child.submit(files, 1).result(timeout=60).items
-        process = child._child
-    assert process is not None and process.poll() == 0
-    with ParseProcess(rules, 2**20) as child:
-        waiting = [child.submit(files, 1) for _ in range(3)]
-        process = child._child
-    assert process is not None and process.poll() is not None
-    assert all(future.done() for future in waiting)
+    with ThreadPoolExecutor(1) as here:
+        with ParseProcess(rules, 2**20, here) as child:
+            assert child.submit(files, 1).result(timeout=60).items
+            process = child._child
+        assert child.reaper is not None
+        child.reaper.join(timeout=30)
+        assert process is not None and process.poll() == 0
+        with ParseProcess(rules, 2**20, here) as child:
+            waiting = [child.submit(files, 1) for _ in range(3)]
+            process = child._child
+        assert child.reaper is not None
+        child.reaper.join(timeout=30)
+        assert process is not None and process.poll() is not None
+        assert all(future.done() for future in waiting)
 
 
 def test_the_store_s_work_is_done_in_the_child(tmp_path: Path) -> None:
@@ -134,7 +141,7 @@ def test_the_store_s_work_is_done_in_the_child(tmp_path: Path) -> None:
     make_tree(root, 2)
     rules = TreeRules(str(root))
     files = sorted(rules.walk(""))
-    with ParseProcess(rules, 2**20, prepare_vectors) as child:
+    with ThreadPoolExecutor(1) as here, ParseProcess(rules, 2**20, here, prepare_vectors) as child:
         batch = child.submit(files, 1).result(timeout=60)
     rows = [row for _, _, row in batch.items if hasattr(row, "blocks")]
     assert rows
@@ -165,7 +172,8 @@ def test_no_file_of_the_folder_the_server_started_in_runs_in_the_child(tmp_path:
         "from jupyter_blocks.index.tree import TreeRules\n"
         "rules = TreeRules('.')\n"
         "files = sorted(rules.walk(''))\n"
-        "with ParseProcess(rules, 2**20) as child:\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "with ThreadPoolExecutor(1) as here, ParseProcess(rules, 2**20, here) as child:\n"
         "    batch = child.submit(files, 1).result(timeout=60)\n"
         "print(sum(1 for _, _, row in batch.items if hasattr(row, 'blocks')))\n"
     )
@@ -192,5 +200,34 @@ async def test_a_server_s_first_scan_of_many_notebooks_serves_them_all(jp_root_d
     hits = await blocks.get("search", q=f"Notebook {last}")
     assert f"many/nb{last:03d}.ipynb" in {hit["path"] for hit in hits["results"]}
     assert (f"md-{last}",) in {(b[0],) for b in await blocks.backlink_set(f"cell-{last - 1}")}
+    # The child is given the end of its input with the scan's last batch, and goes.
     children = psutil.Process().children(recursive=True)
-    assert not [c for c in children if "parse_process" in " ".join(c.cmdline())]
+    parsers = [c for c in children if "parse_process" in " ".join(c.cmdline())]
+    _gone, alive = psutil.wait_procs(parsers, timeout=15)
+    assert alive == []
+
+
+def test_without_a_child_the_batches_are_read_on_the_parser_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An interpreter that cannot be started (a frozen application, no memory to fork):
+    the batches are read on the thread the caller gave, never on the caller's own (the
+    server's event loop)."""
+    root = tmp_path / "root"
+    make_tree(root, 2)
+    rules = TreeRules(str(root))
+    files = sorted(rules.walk(""))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python-here"))
+    seen: list[str] = []
+
+    def prepare(row: object) -> None:
+        seen.append(threading.current_thread().name)
+
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="parser") as here,
+        ParseProcess(rules, 2**20, here, prepare) as child,
+    ):
+        batch = child.submit(files, 1).result(timeout=60)
+    assert plain(batch.items) == plain(read_batch(rules, 2**20, files, 1).items)
+    assert seen and all(name.startswith("parser") for name in seen)
+    assert "could not start" in caplog.text

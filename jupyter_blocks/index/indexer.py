@@ -132,7 +132,8 @@ class Indexer:
         the machine has a core to spare, else on ``parser`` (a thread)."""
         batches = batched(files)
         if len(batches) > 1 and self.parse_in_child and cores() >= 2:
-            with ParseProcess(self.rules, self.max_size, self.store.prepare, self.log) as child:
+            prepare = self.store.prepare
+            with ParseProcess(self.rules, self.max_size, parser, prepare, self.log) as child:
                 yield from read_ahead(lambda batch: child.submit(batch, scan), batches)
         else:
             read = functools.partial(self.read, scan=scan)
